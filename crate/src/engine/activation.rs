@@ -1,0 +1,184 @@
+//! Element-wise activation functions, each beside its exact derivative.
+
+use super::error::{EngineError, Result};
+use super::real::Real;
+
+/// Slope of `leaky_relu` for negative inputs.
+pub const LEAKY_SLOPE: f64 = 0.01;
+
+/// An element-wise non-linearity a = f(z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// a = z
+    Identity,
+    /// a = 1 / (1 + e^-z)
+    Sigmoid,
+    /// a = tanh z
+    Tanh,
+    /// a = max(0, z); da/dz = 1 where z > 0, else 0 (the mask the ledger shows)
+    Relu,
+    /// a = z for z > 0, 0.01 z otherwise
+    LeakyRelu,
+    /// a = z * sigmoid(z)
+    Swish,
+    /// a = sin z
+    Sin,
+    /// a = cos z
+    Cos,
+    /// a = e^z
+    Exp,
+}
+
+/// Every activation, in the order the page lists them.
+pub const ALL: [Activation; 9] = [
+    Activation::Identity,
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Relu,
+    Activation::LeakyRelu,
+    Activation::Swish,
+    Activation::Sin,
+    Activation::Cos,
+    Activation::Exp,
+];
+
+/// Numerically stable logistic function.
+#[inline]
+pub fn sigmoid<T: Real>(z: T) -> T {
+    if z >= T::zero() {
+        T::one() / (T::one() + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (T::one() + e)
+    }
+}
+
+impl Activation {
+    /// The name used in model JSON and the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Identity => "identity",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Swish => "swish",
+            Activation::Sin => "sin",
+            Activation::Cos => "cos",
+            Activation::Exp => "exp",
+        }
+    }
+
+    /// Parses a name as written by [`Activation::name`] (`linear` is accepted for identity).
+    pub fn parse(name: &str) -> Result<Self> {
+        if name == "linear" {
+            return Ok(Activation::Identity);
+        }
+        ALL.iter()
+            .copied()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = ALL.iter().map(|a| a.name()).collect();
+                EngineError::Model(format!(
+                    "unknown activation \"{name}\" (known: {})",
+                    known.join(", ")
+                ))
+            })
+    }
+
+    /// a = f(z).
+    #[inline]
+    pub fn apply<T: Real>(self, z: T) -> T {
+        match self {
+            Activation::Identity => z,
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => {
+                if z > T::zero() {
+                    z
+                } else {
+                    T::zero()
+                }
+            }
+            Activation::LeakyRelu => {
+                if z > T::zero() {
+                    z
+                } else {
+                    T::from_f64(LEAKY_SLOPE) * z
+                }
+            }
+            Activation::Swish => z * sigmoid(z),
+            Activation::Sin => z.sin(),
+            Activation::Cos => z.cos(),
+            Activation::Exp => z.exp(),
+        }
+    }
+
+    /// da/dz at z, given a = f(z) (reused where it makes the derivative cheaper).
+    #[inline]
+    pub fn derivative<T: Real>(self, z: T, a: T) -> T {
+        match self {
+            Activation::Identity => T::one(),
+            Activation::Sigmoid => a * (T::one() - a),
+            Activation::Tanh => T::one() - a * a,
+            Activation::Relu => {
+                if z > T::zero() {
+                    T::one()
+                } else {
+                    T::zero()
+                }
+            }
+            Activation::LeakyRelu => {
+                if z > T::zero() {
+                    T::one()
+                } else {
+                    T::from_f64(LEAKY_SLOPE)
+                }
+            }
+            Activation::Swish => {
+                let s = sigmoid(z);
+                s + z * s * (T::one() - s)
+            }
+            Activation::Sin => z.cos(),
+            Activation::Cos => -z.sin(),
+            Activation::Exp => a,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        let h = 1e-6;
+        for act in ALL {
+            for &z in &[-2.3, -0.7, 0.4, 1.9] {
+                let numeric = (act.apply(z + h) - act.apply(z - h)) / (2.0 * h);
+                let exact = act.derivative(z, act.apply(z));
+                assert!(
+                    (numeric - exact).abs() < 1e-8,
+                    "{} at {z}: {exact} vs {numeric}",
+                    act.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_is_an_error() {
+        for act in ALL {
+            assert_eq!(Activation::parse(act.name()).unwrap(), act);
+        }
+        let err = Activation::parse("softplus").unwrap_err().to_string();
+        assert!(err.contains("unknown activation \"softplus\""), "{err}");
+    }
+
+    #[test]
+    fn sigmoid_is_stable_far_from_zero() {
+        assert_eq!(sigmoid(-800.0f64), 0.0);
+        assert_eq!(sigmoid(800.0f64), 1.0);
+        assert!((sigmoid(0.0f32) - 0.5).abs() < 1e-7);
+    }
+}

@@ -1,0 +1,81 @@
+//! The text-in, text-out entry points that the JavaScript API exposes as `evaluate` and
+//! `gradient_check`: a model file and a CSV in, JSON out, everything in f64.
+
+use super::dataset::{csv, Dataset};
+use super::error::{EngineError, Result};
+use super::gradcheck;
+use super::model_json::Model;
+use ndarray::Array2;
+use serde_json::json;
+
+/// Reads a model and a CSV and returns the network inputs and targets they give:
+/// x: (rows, input_dim) after the model's input transform, y: (rows, outputs).
+pub fn prepare(model: &Model, data: &Dataset) -> Result<(Array2<f64>, Array2<f64>)> {
+    let raw = model.network.input_dim - model.transform.derived.len();
+    if data.features() != raw {
+        return Err(EngineError::Mismatch(format!(
+            "the model takes {raw} input features but the CSV has {} ({})",
+            data.features(),
+            data.feature_names.join(", ")
+        )));
+    }
+    let x = model.transform.apply(data.x.view())?;
+    let y = data.target.matrix(model.network.output_dim())?;
+    Ok((x, y))
+}
+
+fn load(model_json: &str, csv_text: &str) -> Result<(Model, Array2<f64>, Array2<f64>)> {
+    let model = Model::from_json(model_json)?;
+    let data = csv::parse(csv_text)?;
+    let (x, y) = prepare(&model, &data)?;
+    Ok((model, x, y))
+}
+
+/// `{"loss": C, "outputs": [[...] per row], "gradients": [{"weights": [[...]],
+/// "biases": [...]} per layer]}`: the cost (loss plus L2 penalty), the raw network
+/// outputs and backprop's gradients, in f64.
+pub fn evaluate(model_json: &str, csv_text: &str) -> Result<String> {
+    let (model, x, y) = load(model_json, csv_text)?;
+    let net = &model.network;
+    let (cost, trace, grads) = net.cost_and_gradients(x.view(), y.view())?;
+    let outputs: Vec<Vec<f64>> = trace.output().outer_iter().map(|r| r.to_vec()).collect();
+    let gradients: Vec<_> = grads
+        .dw
+        .iter()
+        .zip(&grads.db)
+        .map(|(dw, db)| {
+            json!({
+                "weights": dw.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+                "biases": db.to_vec(),
+            })
+        })
+        .collect();
+    Ok(json!({ "loss": cost, "outputs": outputs, "gradients": gradients }).to_string())
+}
+
+/// `{"epsilon": e, "tensors": [{"layer": 1, "tensor": "weights", "max_relative_error":
+/// r}, ...], "max_relative_error": r}`: backprop against central differences.
+pub fn gradient_check(model_json: &str, csv_text: &str, epsilon: Option<f64>) -> Result<String> {
+    let (model, x, y) = load(model_json, csv_text)?;
+    let eps = epsilon.unwrap_or(gradcheck::DEFAULT_EPSILON);
+    if !(eps.is_finite() && eps > 0.0 && eps < 1.0) {
+        return Err(EngineError::Model(format!(
+            "epsilon must be in (0, 1), got {eps}"
+        )));
+    }
+    let checks = gradcheck::check(&model.network, x.view(), y.view(), eps)?;
+    let worst = checks
+        .iter()
+        .fold(0.0f64, |m, c| m.max(c.max_relative_error));
+    let tensors: Vec<_> = checks
+        .iter()
+        .map(|c| {
+            json!({
+                "layer": c.layer + 1,
+                "tensor": c.tensor,
+                "max_relative_error": c.max_relative_error,
+            })
+        })
+        .collect();
+    Ok(json!({ "epsilon": eps, "tensors": tensors, "max_relative_error": worst }).to_string())
+}

@@ -1,0 +1,92 @@
+//! The gradient check: backprop's dC/dtheta against central differences
+//! (C(theta + eps) - C(theta - eps)) / (2 eps), parameter by parameter, in f64.
+
+use super::error::Result;
+use super::network::Network;
+use ndarray::ArrayView2;
+
+/// Default finite-difference step.
+pub const DEFAULT_EPSILON: f64 = 1e-6;
+
+/// The comparison for one tensor (a layer's weights or biases).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorCheck {
+    /// Layer index, from 0 at the input side.
+    pub layer: usize,
+    /// "weights" or "biases".
+    pub tensor: &'static str,
+    /// Backprop's gradient, row-major.
+    pub analytic: Vec<f64>,
+    /// Central differences, row-major.
+    pub numeric: Vec<f64>,
+    /// |g - n| / max(|g|, |n|) per parameter (0 where both are 0).
+    pub relative_error: Vec<f64>,
+    /// The largest relative error in the tensor.
+    pub max_relative_error: f64,
+}
+
+/// |a - b| / max(|a|, |b|), 0 when both are 0: the notebooks' relative error.
+pub fn relative_error(a: f64, b: f64) -> f64 {
+    let scale = a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
+    (a - b).abs() / scale
+}
+
+/// Checks every weight and bias of `net` on (x, y). x: (N, input_dim), y: (N, outputs).
+pub fn check(
+    net: &Network<f64>,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    eps: f64,
+) -> Result<Vec<TensorCheck>> {
+    let (_, _, grads) = net.cost_and_gradients(x, y)?;
+    let mut probe = net.clone();
+    let cost_at = |probe: &Network<f64>| -> Result<f64> {
+        let trace = probe.forward(x)?;
+        Ok(probe.cost(&trace, y))
+    };
+    let mut out = Vec::with_capacity(2 * net.layers.len());
+    for l in 0..net.layers.len() {
+        for tensor in ["weights", "biases"] {
+            let analytic: Vec<f64> = if tensor == "weights" {
+                grads.dw[l].iter().copied().collect()
+            } else {
+                grads.db[l].to_vec()
+            };
+            let mut numeric = Vec::with_capacity(analytic.len());
+            for i in 0..analytic.len() {
+                let original = *param(&mut probe, l, tensor, i);
+                *param(&mut probe, l, tensor, i) = original + eps;
+                let plus = cost_at(&probe)?;
+                *param(&mut probe, l, tensor, i) = original - eps;
+                let minus = cost_at(&probe)?;
+                *param(&mut probe, l, tensor, i) = original;
+                numeric.push((plus - minus) / (2.0 * eps));
+            }
+            let relative_error: Vec<f64> = analytic
+                .iter()
+                .zip(&numeric)
+                .map(|(&g, &n)| relative_error(g, n))
+                .collect();
+            let max_relative_error = relative_error.iter().fold(0.0f64, |m, &e| m.max(e));
+            out.push(TensorCheck {
+                layer: l,
+                tensor,
+                analytic,
+                numeric,
+                relative_error,
+                max_relative_error,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn param<'a>(net: &'a mut Network<f64>, l: usize, tensor: &str, i: usize) -> &'a mut f64 {
+    let layer = &mut net.layers[l];
+    if tensor == "weights" {
+        let cols = layer.w.ncols();
+        &mut layer.w[[i / cols, i % cols]]
+    } else {
+        &mut layer.b[i]
+    }
+}

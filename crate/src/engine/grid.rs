@@ -1,0 +1,243 @@
+//! Heatmaps over the 2-D input plane: the network's prediction and every hidden unit's
+//! activation at each cell of a square grid, computed in one batched forward pass and
+//! coloured here, so the page only paints RGBA pixels.
+
+use super::dataset::features::InputTransform;
+use super::dataset::Dataset;
+use super::error::{EngineError, Result};
+use super::network::{Network, Trace};
+use ndarray::Array2;
+
+/// Largest grid side the page may ask for.
+pub const MAX_SIDE: usize = 200;
+
+/// The colours of classes and of signed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Palette {
+    /// Orange and blue as TensorFlow Playground, then more hues for more classes.
+    Standard,
+    /// Okabe and Ito's palette, distinguishable with the common colour-vision deficiencies.
+    ColorBlind,
+}
+
+const STANDARD: [[u8; 3]; 8] = [
+    [245, 147, 34],
+    [8, 119, 189],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+];
+const OKABE_ITO: [[u8; 3]; 8] = [
+    [230, 159, 0],
+    [86, 180, 233],
+    [0, 158, 115],
+    [240, 228, 66],
+    [0, 114, 178],
+    [213, 94, 0],
+    [204, 121, 167],
+    [0, 0, 0],
+];
+
+impl Palette {
+    /// Parses "standard" or "colorblind".
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "standard" => Ok(Palette::Standard),
+            "colorblind" => Ok(Palette::ColorBlind),
+            _ => Err(EngineError::Model(format!(
+                "unknown palette \"{name}\" (known: standard, colorblind)"
+            ))),
+        }
+    }
+
+    /// RGB of class `k` (cycling after eight).
+    pub fn class_rgb(self, k: usize) -> [u8; 3] {
+        match self {
+            Palette::Standard => STANDARD[k % 8],
+            Palette::ColorBlind => OKABE_ITO[k % 8],
+        }
+    }
+
+    /// The colours of negative and positive values (class 0 and class 1).
+    fn poles(self) -> ([u8; 3], [u8; 3]) {
+        (self.class_rgb(0), self.class_rgb(1))
+    }
+
+    /// Diverging colour of t in [-1, 1]: negative pole, white at 0, positive pole.
+    pub fn signed(self, t: f32) -> [u8; 3] {
+        let (neg, pos) = self.poles();
+        let t = if t.is_finite() {
+            t.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
+        mix([255, 255, 255], if t < 0.0 { neg } else { pos }, t.abs())
+    }
+}
+
+fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
+    let m = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    [m(a[0], b[0]), m(a[1], b[1]), m(a[2], b[2])]
+}
+
+/// Heatmap buffers for one network shape and one grid side.
+#[derive(Debug)]
+pub struct Grid {
+    /// x1 min, x1 max, x2 min, x2 max of the plane shown (the data's range, padded).
+    pub bounds: [f64; 4],
+    side: usize,
+    raw: Array2<f64>,
+    x: Array2<f32>,
+    trace: Option<Trace<f32>>,
+    prediction: Vec<f32>,
+    /// side * side RGBA pixels of the output, row 0 at the top (largest x2).
+    pub output_rgba: Vec<u8>,
+    /// Per hidden unit, side * side RGBA pixels, units in layer order.
+    pub unit_rgba: Vec<u8>,
+}
+
+impl Grid {
+    /// A grid over the range of `data` (2 features), padded by 10 percent.
+    pub fn new(data: &Dataset) -> Self {
+        let mut b = [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for row in data.x.outer_iter() {
+            b[0] = b[0].min(row[0]);
+            b[1] = b[1].max(row[0]);
+            b[2] = b[2].min(row[1]);
+            b[3] = b[3].max(row[1]);
+        }
+        let pad = |lo: f64, hi: f64| {
+            let p = ((hi - lo) * 0.1).max(1e-3);
+            (lo - p, hi + p)
+        };
+        let (x0, x1) = pad(b[0], b[1]);
+        let (y0, y1) = pad(b[2], b[3]);
+        Grid {
+            bounds: [x0, x1, y0, y1],
+            side: 0,
+            raw: Array2::zeros((0, 2)),
+            x: Array2::zeros((0, 0)),
+            trace: None,
+            prediction: Vec::new(),
+            output_rgba: Vec::new(),
+            unit_rgba: Vec::new(),
+        }
+    }
+
+    /// Cells per side of the last computation.
+    pub fn side(&self) -> usize {
+        self.side
+    }
+
+    /// The prediction per cell: probability of class 1 for a binary classifier, of the
+    /// winning class for several, the output itself for regression.
+    pub fn prediction(&self) -> &[f32] {
+        &self.prediction
+    }
+
+    fn resize(
+        &mut self,
+        net: &Network<f32>,
+        transform: &InputTransform,
+        side: usize,
+    ) -> Result<()> {
+        let cells = side * side;
+        let [x0, x1, y0, y1] = self.bounds;
+        self.raw = Array2::from_shape_fn((cells, 2), |(i, c)| {
+            let (row, col) = (i / side, i % side);
+            if c == 0 {
+                x0 + (col as f64 + 0.5) / side as f64 * (x1 - x0)
+            } else {
+                y1 - (row as f64 + 0.5) / side as f64 * (y1 - y0)
+            }
+        });
+        self.x = transform.apply(self.raw.view())?.mapv(|v| v as f32);
+        self.trace = Some(Trace::new(net, cells));
+        let hidden: usize = net.layers[..net.layers.len() - 1]
+            .iter()
+            .map(|l| l.units())
+            .sum();
+        self.prediction = vec![0.0; cells];
+        self.output_rgba = vec![255; cells * 4];
+        self.unit_rgba = vec![255; hidden * cells * 4];
+        self.side = side;
+        Ok(())
+    }
+
+    /// Forward pass over every cell and colouring. Reallocates only when the side or
+    /// the network shape changes.
+    pub fn compute(
+        &mut self,
+        net: &Network<f32>,
+        transform: &InputTransform,
+        side: usize,
+        palette: Palette,
+    ) -> Result<()> {
+        if !(2..=MAX_SIDE).contains(&side) {
+            return Err(EngineError::Limit(format!(
+                "a heatmap has 2 to {MAX_SIDE} cells per side, asked for {side}"
+            )));
+        }
+        let shape_changed = self.trace.as_ref().is_none_or(|t| {
+            t.z.len() != net.layers.len()
+                || t.z
+                    .iter()
+                    .zip(&net.layers)
+                    .any(|(z, l)| z.ncols() != l.units())
+        });
+        if side != self.side || shape_changed {
+            self.resize(net, transform, side)?;
+        }
+        let Some(trace) = self.trace.as_mut() else {
+            return Ok(());
+        };
+        net.forward_into(self.x.view(), trace);
+        let out = trace.output();
+        let classes = out.ncols();
+        let mut probs = vec![0.0f32; classes];
+        for (cell, row) in out.outer_iter().enumerate() {
+            let rgb = if classes == 1 {
+                net.loss
+                    .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
+                self.prediction[cell] = probs[0];
+                palette.signed(2.0 * probs[0] - 1.0)
+            } else {
+                net.loss
+                    .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
+                let k = super::network::argmax(probs.iter().copied());
+                self.prediction[cell] = probs[k];
+                let floor = 1.0 / classes as f32;
+                let confidence = ((probs[k] - floor) / (1.0 - floor)).clamp(0.0, 1.0);
+                mix([255, 255, 255], palette.class_rgb(k), confidence)
+            };
+            let px = &mut self.output_rgba[cell * 4..cell * 4 + 4];
+            px[..3].copy_from_slice(&mix([255, 255, 255], rgb, 0.75));
+            px[3] = 255;
+        }
+        let cells = side * side;
+        let mut unit = 0;
+        for l in 0..net.layers.len() - 1 {
+            let a = trace.a(l + 1);
+            for col in a.columns() {
+                let scale = col.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
+                let base = unit * cells * 4;
+                for (cell, v) in col.iter().enumerate() {
+                    let rgb = palette.signed(v / scale);
+                    let px = &mut self.unit_rgba[base + cell * 4..base + cell * 4 + 4];
+                    px[..3].copy_from_slice(&rgb);
+                    px[3] = 255;
+                }
+                unit += 1;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+//! The mathematics: networks, losses, backprop, optimisers, datasets, and the views the
+//! page draws. Nothing here knows about the browser.
+
+pub mod activation;
+pub mod api;
+pub mod dataset;
+pub mod error;
+pub mod gradcheck;
+pub mod grid;
+pub mod init;
+pub mod layer;
+pub mod limits;
+pub mod loss;
+pub mod model_json;
+pub mod network;
+pub mod optim;
+pub mod real;
+pub mod session;
+pub mod train;
+
+pub use error::EngineError;
+pub use real::Real;

@@ -1,0 +1,135 @@
+//! Optimisers: how a gradient becomes a parameter update. Their state (velocities,
+//! moments) is allocated once per network shape.
+
+use super::error::{EngineError, Result};
+use super::network::{Gradients, Network};
+use super::real::Real;
+use ndarray::{Array1, Array2, Zip};
+
+/// The update rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Optimizer {
+    /// w -= lr * g
+    Sgd,
+    /// v = beta v - lr g; w += v
+    Momentum {
+        /// Velocity decay, typically 0.9.
+        beta: f64,
+    },
+    /// Adam (Kingma and Ba) with bias correction.
+    Adam {
+        /// First-moment decay, typically 0.9.
+        beta1: f64,
+        /// Second-moment decay, typically 0.999.
+        beta2: f64,
+        /// Added to the root of the second moment, typically 1e-8.
+        eps: f64,
+    },
+}
+
+impl Optimizer {
+    /// The name used in configurations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Optimizer::Sgd => "sgd",
+            Optimizer::Momentum { .. } => "momentum",
+            Optimizer::Adam { .. } => "adam",
+        }
+    }
+
+    /// Parses a name with the usual defaults (momentum 0.9; Adam 0.9, 0.999, 1e-8).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "sgd" => Ok(Optimizer::Sgd),
+            "momentum" => Ok(Optimizer::Momentum { beta: 0.9 }),
+            "adam" => Ok(Optimizer::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            }),
+            _ => Err(EngineError::Model(format!(
+                "unknown optimiser \"{name}\" (known: sgd, momentum, adam)"
+            ))),
+        }
+    }
+}
+
+/// Optimiser state for one network.
+#[derive(Debug, Clone)]
+pub struct OptimState<T> {
+    /// The rule.
+    pub rule: Optimizer,
+    steps: u64,
+    m: Vec<(Array2<T>, Array1<T>)>,
+    v: Vec<(Array2<T>, Array1<T>)>,
+}
+
+fn zeros_like<T: Real>(net: &Network<T>) -> Vec<(Array2<T>, Array1<T>)> {
+    net.layers
+        .iter()
+        .map(|l| (Array2::zeros(l.w.raw_dim()), Array1::zeros(l.b.raw_dim())))
+        .collect()
+}
+
+impl<T: Real> OptimState<T> {
+    /// Fresh state (zero velocities and moments) for `net`.
+    pub fn new(rule: Optimizer, net: &Network<T>) -> Self {
+        let needs_m = !matches!(rule, Optimizer::Sgd);
+        let needs_v = matches!(rule, Optimizer::Adam { .. });
+        OptimState {
+            rule,
+            steps: 0,
+            m: if needs_m { zeros_like(net) } else { Vec::new() },
+            v: if needs_v { zeros_like(net) } else { Vec::new() },
+        }
+    }
+
+    /// Applies one update with learning rate `lr`.
+    pub fn step(&mut self, net: &mut Network<T>, grads: &Gradients<T>, lr: f64) {
+        self.steps += 1;
+        let lr_t = T::from_f64(lr);
+        for (l, layer) in net.layers.iter_mut().enumerate() {
+            let (dw, db) = (&grads.dw[l], &grads.db[l]);
+            match self.rule {
+                Optimizer::Sgd => {
+                    layer.w.scaled_add(-lr_t, dw);
+                    layer.b.scaled_add(-lr_t, db);
+                }
+                Optimizer::Momentum { beta } => {
+                    let beta = T::from_f64(beta);
+                    let (mw, mb) = &mut self.m[l];
+                    let upd = |p: &mut T, v: &mut T, g: &T| {
+                        *v = beta * *v - lr_t * *g;
+                        *p += *v;
+                    };
+                    Zip::from(&mut layer.w).and(mw).and(dw).for_each(upd);
+                    Zip::from(&mut layer.b).and(mb).and(db).for_each(upd);
+                }
+                Optimizer::Adam { beta1, beta2, eps } => {
+                    let t = self.steps as i32;
+                    let c1 = T::from_f64(1.0 / (1.0 - beta1.powi(t)));
+                    let c2 = T::from_f64(1.0 / (1.0 - beta2.powi(t)));
+                    let (b1, b2, e) = (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
+                    let (one_b1, one_b2) = (T::one() - b1, T::one() - b2);
+                    let upd = |p: &mut T, m: &mut T, v: &mut T, g: &T| {
+                        *m = b1 * *m + one_b1 * *g;
+                        *v = b2 * *v + one_b2 * *g * *g;
+                        *p -= lr_t * (*m * c1) / ((*v * c2).sqrt() + e);
+                    };
+                    let (mw, mb) = &mut self.m[l];
+                    let (vw, vb) = &mut self.v[l];
+                    Zip::from(&mut layer.w)
+                        .and(mw)
+                        .and(vw)
+                        .and(dw)
+                        .for_each(upd);
+                    Zip::from(&mut layer.b)
+                        .and(mb)
+                        .and(vb)
+                        .and(db)
+                        .for_each(upd);
+                }
+            }
+        }
+    }
+}

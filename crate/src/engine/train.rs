@@ -1,0 +1,444 @@
+//! Mini-batch training with its history. Every buffer (batch, trace, gradients,
+//! optimiser state) is allocated when the trainer is built, so a step allocates nothing
+//! but the bounded history.
+
+use super::error::{EngineError, Result};
+use super::network::{Gradients, Network, Trace};
+use super::optim::{OptimState, Optimizer};
+use super::real::Real;
+use ndarray::{s, Array2};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Most points kept in each history series; older points are merged in pairs.
+pub const HISTORY_POINTS: usize = 4096;
+
+/// Hyper-parameters of a training run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Rows per mini-batch (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Step size.
+    pub learning_rate: f64,
+    /// The learning rate is multiplied by this after every epoch (1 = no decay).
+    pub lr_decay: f64,
+    /// The update rule.
+    pub optimizer: Optimizer,
+    /// Reshuffle the training rows before every epoch.
+    pub shuffle: bool,
+    /// Seed of the shuffling.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Checks every value once, with a message naming the bad one.
+    pub fn check(&self) -> Result<()> {
+        if self.batch_size == 0 || self.batch_size > super::limits::MAX_ROWS {
+            return Err(EngineError::Model(format!(
+                "batch size must be 1 to {}, got {}",
+                super::limits::MAX_ROWS,
+                self.batch_size
+            )));
+        }
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate >= 0.0
+            && self.learning_rate <= 1e3)
+        {
+            return Err(EngineError::Model(format!(
+                "the learning rate must be between 0 and 1000, got {}",
+                self.learning_rate
+            )));
+        }
+        if !(self.lr_decay.is_finite() && self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(EngineError::Model(format!(
+                "the learning-rate decay must be in (0, 1], got {}",
+                self.lr_decay
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A series that keeps at most [`HISTORY_POINTS`] values: when full, neighbours are
+/// averaged in pairs and each kept value then stands for twice as many steps.
+#[derive(Debug, Clone, Default)]
+pub struct Series {
+    values: Vec<f64>,
+    stride: u64,
+    pending: f64,
+    pending_count: u64,
+}
+
+impl Series {
+    /// Adds one observation.
+    pub fn push(&mut self, v: f64) {
+        if self.stride == 0 {
+            self.stride = 1;
+            self.values.reserve_exact(HISTORY_POINTS);
+        }
+        self.pending += v;
+        self.pending_count += 1;
+        if self.pending_count < self.stride {
+            return;
+        }
+        self.values.push(self.pending / self.pending_count as f64);
+        self.pending = 0.0;
+        self.pending_count = 0;
+        if self.values.len() == HISTORY_POINTS {
+            for i in 0..HISTORY_POINTS / 2 {
+                self.values[i] = 0.5 * (self.values[2 * i] + self.values[2 * i + 1]);
+            }
+            self.values.truncate(HISTORY_POINTS / 2);
+            self.stride *= 2;
+        }
+    }
+
+    /// The kept values, oldest first.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// How many observations each kept value averages.
+    pub fn stride(&self) -> u64 {
+        self.stride.max(1)
+    }
+}
+
+/// Per-epoch records, each a [`Series`].
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Cost of every mini-batch (per step).
+    pub step_loss: Series,
+    /// Mean mini-batch cost over each epoch.
+    pub train_loss: Series,
+    /// Accuracy over each epoch's mini-batches, before their updates (classification).
+    pub train_accuracy: Series,
+    /// Cost on the validation rows after each epoch.
+    pub val_loss: Series,
+    /// Accuracy on the validation rows after each epoch (classification).
+    pub val_accuracy: Series,
+    /// Per layer: mean norm of the gradient over each epoch.
+    pub grad_norm: Vec<Series>,
+    /// Per layer: norm of the weights after each epoch.
+    pub weight_norm: Vec<Series>,
+}
+
+/// Rows for the network: inputs, dense targets and, for classification, labels.
+#[derive(Debug, Clone)]
+pub struct Rows<T> {
+    /// x: (rows, input_dim).
+    pub x: Array2<T>,
+    /// y: (rows, outputs).
+    pub y: Array2<T>,
+    /// Class of each row, for accuracy; None for regression.
+    pub labels: Option<Vec<usize>>,
+}
+
+impl<T: Real> Rows<T> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.x.nrows() == 0
+    }
+}
+
+/// Metrics of one evaluation pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// Cost (loss plus penalty).
+    pub loss: f64,
+    /// Fraction of rows classified correctly, for classification.
+    pub accuracy: Option<f64>,
+}
+
+/// A network being trained on fixed training and validation rows.
+#[derive(Debug)]
+pub struct Trainer<T: Real> {
+    /// The network; its weights change with every step.
+    pub net: Network<T>,
+    /// Training rows.
+    pub train: Rows<T>,
+    /// Validation rows (may be empty).
+    pub val: Rows<T>,
+    /// Hyper-parameters; the learning rate and the rest may change between steps.
+    pub config: TrainConfig,
+    /// The record of the run.
+    pub history: History,
+    opt: OptimState<T>,
+    rng: StdRng,
+    order: Vec<usize>,
+    cursor: usize,
+    epoch: u64,
+    steps: u64,
+    lr: f64,
+    batch_x: Array2<T>,
+    batch_y: Array2<T>,
+    trace: Trace<T>,
+    grads: Gradients<T>,
+    epoch_loss: f64,
+    epoch_batches: u64,
+    epoch_correct: u64,
+    epoch_seen: u64,
+    epoch_grad: Vec<f64>,
+    last_val: Option<Metrics>,
+    last_good: Network<T>,
+}
+
+impl<T: Real> Trainer<T> {
+    /// Builds the trainer and every buffer it needs.
+    pub fn new(net: Network<T>, train: Rows<T>, val: Rows<T>, config: TrainConfig) -> Result<Self> {
+        config.check()?;
+        if train.is_empty() {
+            return Err(EngineError::Data("there are no training rows".into()));
+        }
+        for rows in [&train, &val] {
+            if rows.x.ncols() != net.input_dim || rows.y.ncols() != net.output_dim() {
+                return Err(EngineError::Mismatch(format!(
+                    "the network maps {} inputs to {} outputs but the data has {} features and {} targets",
+                    net.input_dim,
+                    net.output_dim(),
+                    rows.x.ncols(),
+                    rows.y.ncols()
+                )));
+            }
+        }
+        let cap = config.batch_size.min(train.len());
+        let layers = net.layers.len();
+        Ok(Trainer {
+            opt: OptimState::new(config.optimizer, &net),
+            rng: StdRng::seed_from_u64(config.seed),
+            order: (0..train.len()).collect(),
+            cursor: 0,
+            epoch: 0,
+            steps: 0,
+            lr: config.learning_rate,
+            batch_x: Array2::zeros((cap, net.input_dim)),
+            batch_y: Array2::zeros((cap, net.output_dim())),
+            trace: Trace::new(&net, cap),
+            grads: Gradients::new(&net, cap),
+            history: History {
+                grad_norm: vec![Series::default(); layers],
+                weight_norm: vec![Series::default(); layers],
+                ..History::default()
+            },
+            epoch_loss: 0.0,
+            epoch_batches: 0,
+            epoch_correct: 0,
+            epoch_seen: 0,
+            epoch_grad: vec![0.0; layers],
+            last_val: None,
+            last_good: net.clone(),
+            net,
+            train,
+            val,
+            config,
+        })
+    }
+
+    /// Completed epochs.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Completed steps (mini-batches).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The learning rate in force, after decay.
+    pub fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    /// Changes hyper-parameters without a reset. The batch size cannot change here
+    /// (it sizes the buffers); the optimiser state restarts if the rule changes.
+    pub fn set_config(&mut self, config: TrainConfig) -> Result<()> {
+        config.check()?;
+        if config.batch_size != self.config.batch_size {
+            return Err(EngineError::Model(
+                "the batch size changes with a reset".into(),
+            ));
+        }
+        if config.optimizer != self.config.optimizer {
+            self.opt = OptimState::new(config.optimizer, &self.net);
+        }
+        if config.learning_rate != self.config.learning_rate {
+            self.lr = config.learning_rate;
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// Replaces the weights (same layer sizes), e.g. from an imported model file.
+    pub fn set_weights(&mut self, net: &Network<T>) -> Result<()> {
+        if net.architecture().layers != self.net.architecture().layers {
+            return Err(EngineError::Mismatch(
+                "the new weights have other layer sizes or activations".into(),
+            ));
+        }
+        for (layer, new) in self.net.layers.iter_mut().zip(&net.layers) {
+            layer.w.assign(&new.w);
+            layer.b.assign(&new.b);
+        }
+        self.last_good = self.net.clone();
+        Ok(())
+    }
+
+    /// Validation metrics after the last completed epoch, if there are validation rows.
+    pub fn last_validation(&self) -> Option<Metrics> {
+        self.last_val
+    }
+
+    /// Runs `n` steps. Stops early with [`EngineError::Diverged`] if a cost, gradient
+    /// or weight stops being finite; the weights are then those of the last finite
+    /// point (before the step, or the end of the last epoch).
+    pub fn run(&mut self, n: u64) -> Result<()> {
+        for _ in 0..n {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Runs until the current epoch ends.
+    pub fn run_epoch(&mut self) -> Result<()> {
+        let start = self.epoch;
+        while self.epoch == start {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// One mini-batch: forward, backward, update; closes the epoch when the rows run out.
+    pub fn step(&mut self) -> Result<()> {
+        if self.cursor == 0 && self.config.shuffle {
+            self.order.shuffle(&mut self.rng);
+        }
+        let n = self.batch_x.nrows().min(self.order.len() - self.cursor);
+        for (r, &i) in self.order[self.cursor..self.cursor + n].iter().enumerate() {
+            self.batch_x.row_mut(r).assign(&self.train.x.row(i));
+            self.batch_y.row_mut(r).assign(&self.train.y.row(i));
+        }
+        let bx = self.batch_x.slice(s![..n, ..]);
+        let by = self.batch_y.slice(s![..n, ..]);
+        self.net.forward_into(bx, &mut self.trace);
+        let cost = self.net.cost(&self.trace, by).to_f64();
+        if !cost.is_finite() {
+            return Err(EngineError::Diverged(format!(
+                "the cost became {cost} at step {}; lower the learning rate and reset",
+                self.steps + 1
+            )));
+        }
+        self.net.backward_into(&self.trace, by, &mut self.grads);
+        let norms = self.grads.layer_norms();
+        if norms.iter().any(|g| !g.is_finite()) {
+            return Err(EngineError::Diverged(format!(
+                "a gradient became infinite at step {}; lower the learning rate and reset",
+                self.steps + 1
+            )));
+        }
+        if let Some(labels) = &self.train.labels {
+            let predicted = self.net.classes_of(self.trace.output());
+            let batch = &self.order[self.cursor..self.cursor + n];
+            self.epoch_correct += predicted
+                .iter()
+                .zip(batch)
+                .filter(|(p, &i)| **p == labels[i])
+                .count() as u64;
+        }
+        self.opt.step(&mut self.net, &self.grads, self.lr);
+        let finite = self
+            .net
+            .layers
+            .iter()
+            .all(|l| l.w.iter().chain(l.b.iter()).all(|v| v.is_finite()));
+        if !finite {
+            self.restore_last_good();
+            return Err(EngineError::Diverged(format!(
+                "a weight overflowed at step {}; the weights are back to the end of epoch {}. Lower the learning rate and reset",
+                self.steps + 1,
+                self.epoch
+            )));
+        }
+        self.steps += 1;
+        self.history.step_loss.push(cost);
+        self.epoch_loss += cost;
+        self.epoch_batches += 1;
+        self.epoch_seen += n as u64;
+        for (acc, g) in self.epoch_grad.iter_mut().zip(norms) {
+            *acc += g;
+        }
+        self.cursor += n;
+        if self.cursor == self.order.len() {
+            self.close_epoch();
+        }
+        Ok(())
+    }
+
+    fn restore_last_good(&mut self) {
+        for (layer, good) in self.net.layers.iter_mut().zip(&self.last_good.layers) {
+            layer.w.assign(&good.w);
+            layer.b.assign(&good.b);
+        }
+    }
+
+    fn close_epoch(&mut self) {
+        for (good, layer) in self.last_good.layers.iter_mut().zip(&self.net.layers) {
+            good.w.assign(&layer.w);
+            good.b.assign(&layer.b);
+        }
+        self.cursor = 0;
+        self.epoch += 1;
+        let h = &mut self.history;
+        h.train_loss
+            .push(self.epoch_loss / self.epoch_batches as f64);
+        if self.train.labels.is_some() {
+            h.train_accuracy
+                .push(self.epoch_correct as f64 / self.epoch_seen as f64);
+        }
+        for (series, acc) in h.grad_norm.iter_mut().zip(&mut self.epoch_grad) {
+            series.push(*acc / self.epoch_batches as f64);
+            *acc = 0.0;
+        }
+        for (series, layer) in h.weight_norm.iter_mut().zip(&self.net.layers) {
+            series.push(
+                layer
+                    .w
+                    .iter()
+                    .map(|w| w.to_f64().powi(2))
+                    .sum::<f64>()
+                    .sqrt(),
+            );
+        }
+        if !self.val.is_empty() {
+            let m = evaluate(&self.net, &self.val);
+            h.val_loss.push(m.loss);
+            if let Some(a) = m.accuracy {
+                h.val_accuracy.push(a);
+            }
+            self.last_val = Some(m);
+        }
+        self.epoch_loss = 0.0;
+        self.epoch_batches = 0;
+        self.epoch_correct = 0;
+        self.epoch_seen = 0;
+        self.lr *= self.config.lr_decay;
+    }
+}
+
+/// Cost and accuracy of `net` on `rows`, in one forward pass.
+pub fn evaluate<T: Real>(net: &Network<T>, rows: &Rows<T>) -> Metrics {
+    let mut trace = Trace::new(net, rows.len());
+    net.forward_into(rows.x.view(), &mut trace);
+    let loss = net.cost(&trace, rows.y.view()).to_f64();
+    let accuracy = rows.labels.as_ref().map(|labels| {
+        let predicted = net.classes_of(trace.output());
+        let right = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+        right as f64 / labels.len().max(1) as f64
+    });
+    Metrics { loss, accuracy }
+}

@@ -1,0 +1,317 @@
+//! `Lab`: the one handle the page holds. It owns the session (data, network, trainer,
+//! view buffers); JavaScript calls `step(n)`, reads small scalars, and reads large
+//! arrays as typed-array views over wasm memory through the `*Ptr`/`*Len` pairs.
+
+use super::js_error;
+use crate::engine::dataset::Target;
+use crate::engine::grid::Palette;
+use crate::engine::session::{Session, SessionConfig, TrainingConfig};
+use crate::engine::train::Series;
+use crate::engine::EngineError;
+use wasm_bindgen::prelude::*;
+
+/// A network training on a dataset, as configured by the page.
+#[wasm_bindgen]
+pub struct Lab {
+    session: Session,
+    labels: Vec<u32>,
+    train_mask: Vec<u8>,
+    raw_x: Vec<f32>,
+}
+
+fn series<'a>(lab: &'a Lab, name: &str, layer: usize) -> Result<&'a Series, EngineError> {
+    let h = &lab.session.trainer.history;
+    let per_layer = |v: &'a Vec<Series>| {
+        v.get(layer)
+            .ok_or_else(|| EngineError::Mismatch(format!("there is no layer {}", layer + 1)))
+    };
+    match name {
+        "step_loss" => Ok(&h.step_loss),
+        "train_loss" => Ok(&h.train_loss),
+        "train_accuracy" => Ok(&h.train_accuracy),
+        "val_loss" => Ok(&h.val_loss),
+        "val_accuracy" => Ok(&h.val_accuracy),
+        "grad_norm" => per_layer(&h.grad_norm),
+        "weight_norm" => per_layer(&h.weight_norm),
+        _ => Err(EngineError::Model(format!(
+            "unknown history series \"{name}\""
+        ))),
+    }
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Builds a lab from the page's configuration JSON. `data` carries an uploaded
+    /// CSV's bytes or the digits file, when the configuration names them.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, data: Option<Vec<u8>>) -> Result<Lab, JsError> {
+        let config = SessionConfig::from_json(config_json).map_err(js_error)?;
+        let session = Session::new(config, data.as_deref()).map_err(js_error)?;
+        let d = &session.data;
+        let labels = match &d.target {
+            Target::Classes { labels, .. } => labels.iter().map(|&l| l as u32).collect(),
+            Target::Values { y, .. } => y.column(0).iter().map(|&v| (v as f32).to_bits()).collect(),
+        };
+        let mut train_mask = vec![0u8; d.rows()];
+        for &r in &session.train_rows {
+            train_mask[r] = 1;
+        }
+        let raw_x = d.x.iter().map(|&v| v as f32).collect();
+        Ok(Lab {
+            session,
+            labels,
+            train_mask,
+            raw_x,
+        })
+    }
+
+    /// Runs `n` training steps. Throws (and keeps the last good weights) if training
+    /// diverges.
+    pub fn step(&mut self, n: u32) -> Result<(), JsError> {
+        self.session.trainer.run(u64::from(n)).map_err(js_error)
+    }
+
+    /// Runs to the end of the current epoch.
+    #[wasm_bindgen(js_name = runEpoch)]
+    pub fn run_epoch(&mut self) -> Result<(), JsError> {
+        self.session.trainer.run_epoch().map_err(js_error)
+    }
+
+    /// Completed epochs.
+    pub fn epoch(&self) -> f64 {
+        self.session.trainer.epoch() as f64
+    }
+
+    /// Completed steps.
+    pub fn steps(&self) -> f64 {
+        self.session.trainer.steps() as f64
+    }
+
+    /// Steps in one epoch.
+    #[wasm_bindgen(js_name = stepsPerEpoch)]
+    pub fn steps_per_epoch(&self) -> u32 {
+        let t = &self.session.trainer;
+        t.train
+            .len()
+            .div_ceil(t.config.batch_size.min(t.train.len())) as u32
+    }
+
+    /// Learning rate in force (after decay).
+    #[wasm_bindgen(js_name = learningRate)]
+    pub fn learning_rate(&self) -> f64 {
+        self.session.trainer.learning_rate()
+    }
+
+    /// Last value of a history series (NaN when empty): step_loss, train_loss,
+    /// train_accuracy, val_loss, val_accuracy.
+    pub fn last(&self, name: &str) -> f64 {
+        series(self, name, 0)
+            .ok()
+            .and_then(|s| s.values().last().copied())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Pointer to a history series' f64 values (see `historyLen`); grad_norm and
+    /// weight_norm take a layer index.
+    #[wasm_bindgen(js_name = historyPtr)]
+    pub fn history_ptr(&self, name: &str, layer: usize) -> Result<*const f64, JsError> {
+        Ok(series(self, name, layer)
+            .map_err(js_error)?
+            .values()
+            .as_ptr())
+    }
+
+    /// Number of values of a history series.
+    #[wasm_bindgen(js_name = historyLen)]
+    pub fn history_len(&self, name: &str, layer: usize) -> Result<usize, JsError> {
+        Ok(series(self, name, layer).map_err(js_error)?.values().len())
+    }
+
+    /// How many steps or epochs each kept history value averages.
+    #[wasm_bindgen(js_name = historyStride)]
+    pub fn history_stride(&self, name: &str, layer: usize) -> Result<f64, JsError> {
+        Ok(series(self, name, layer).map_err(js_error)?.stride() as f64)
+    }
+
+    /// Changes the training settings (JSON of the `training` part) without a reset.
+    #[wasm_bindgen(js_name = setTraining)]
+    pub fn set_training(&mut self, training_json: &str) -> Result<(), JsError> {
+        let t: TrainingConfig = serde_json::from_str(training_json)
+            .map_err(|e| JsError::new(&format!("training settings: {e}")))?;
+        self.session.set_training(t).map_err(js_error)
+    }
+
+    /// The model file of the current weights, with the configuration.
+    #[wasm_bindgen(js_name = exportModel)]
+    pub fn export_model(&self) -> String {
+        self.session.export_model()
+    }
+
+    /// Loads weights from a model file of the same architecture.
+    #[wasm_bindgen(js_name = importWeights)]
+    pub fn import_weights(&mut self, model_json: &str) -> Result<(), JsError> {
+        self.session.import_weights(model_json).map_err(js_error)
+    }
+
+    /// Widths of the input and of every layer.
+    #[wasm_bindgen(js_name = layerSizes)]
+    pub fn layer_sizes(&self) -> Vec<u32> {
+        let net = &self.session.trainer.net;
+        std::iter::once(net.input_dim)
+            .chain(net.layers.iter().map(|l| l.units()))
+            .map(|u| u as u32)
+            .collect()
+    }
+
+    /// Pointer to layer `l`'s weights, f32 row-major (units, fan_in).
+    #[wasm_bindgen(js_name = weightsPtr)]
+    pub fn weights_ptr(&self, l: usize) -> *const f32 {
+        self.session
+            .trainer
+            .net
+            .layers
+            .get(l)
+            .map_or(std::ptr::null(), |layer| layer.w.as_ptr())
+    }
+
+    /// Pointer to layer `l`'s biases, f32.
+    #[wasm_bindgen(js_name = biasesPtr)]
+    pub fn biases_ptr(&self, l: usize) -> *const f32 {
+        self.session
+            .trainer
+            .net
+            .layers
+            .get(l)
+            .map_or(std::ptr::null(), |layer| layer.b.as_ptr())
+    }
+
+    /// Names of the layers' activations, comma-separated.
+    pub fn activations(&self) -> String {
+        let net = &self.session.trainer.net;
+        let names: Vec<&str> = net.layers.iter().map(|l| l.activation.name()).collect();
+        names.join(",")
+    }
+
+    /// Rows of the dataset.
+    pub fn rows(&self) -> usize {
+        self.session.data.rows()
+    }
+
+    /// Raw features per row.
+    pub fn features(&self) -> usize {
+        self.session.data.features()
+    }
+
+    /// Raw inputs, f32 row-major (rows, features): a view for drawing points.
+    #[wasm_bindgen(js_name = dataPtr)]
+    pub fn data_ptr(&self) -> *const f32 {
+        self.raw_x.as_ptr()
+    }
+
+    /// Class label of each row (u32); for regression the f32 bits of the first target.
+    #[wasm_bindgen(js_name = labelsPtr)]
+    pub fn labels_ptr(&self) -> *const u32 {
+        self.labels.as_ptr()
+    }
+
+    /// 1 for a training row, 0 for a validation row (u8).
+    #[wasm_bindgen(js_name = trainMaskPtr)]
+    pub fn train_mask_ptr(&self) -> *const u8 {
+        self.train_mask.as_ptr()
+    }
+
+    /// Class names as a JSON list (empty for regression); user text, to be shown as text.
+    #[wasm_bindgen(js_name = classNames)]
+    pub fn class_names(&self) -> String {
+        match &self.session.data.target {
+            Target::Classes { names, .. } => serde_json::to_string(names).unwrap_or_default(),
+            Target::Values { .. } => "[]".into(),
+        }
+    }
+
+    /// Feature names as a JSON list.
+    #[wasm_bindgen(js_name = featureNames)]
+    pub fn feature_names(&self) -> String {
+        serde_json::to_string(&self.session.data.feature_names).unwrap_or_default()
+    }
+
+    /// [height, width] when rows are images, else empty.
+    #[wasm_bindgen(js_name = imageShape)]
+    pub fn image_shape(&self) -> Vec<u32> {
+        self.session
+            .data
+            .image_shape
+            .map_or(Vec::new(), |(h, w)| vec![h as u32, w as u32])
+    }
+
+    /// Recomputes the heatmaps (2-D data) at `side` cells per side.
+    #[wasm_bindgen(js_name = updateGrid)]
+    pub fn update_grid(&mut self, side: usize, palette: &str) -> Result<(), JsError> {
+        let p = Palette::parse(palette).map_err(js_error)?;
+        self.session.update_grid(side, p).map_err(js_error)
+    }
+
+    /// Cells per side of the heatmaps (0 when the data is not 2-D).
+    #[wasm_bindgen(js_name = gridSide)]
+    pub fn grid_side(&self) -> usize {
+        self.session.grid.as_ref().map_or(0, |g| g.side())
+    }
+
+    /// [x1 min, x1 max, x2 min, x2 max] of the heatmaps' plane.
+    #[wasm_bindgen(js_name = gridBounds)]
+    pub fn grid_bounds(&self) -> Vec<f64> {
+        self.session
+            .grid
+            .as_ref()
+            .map_or(Vec::new(), |g| g.bounds.to_vec())
+    }
+
+    /// Pointer to the output heatmap's RGBA bytes (side * side * 4).
+    #[wasm_bindgen(js_name = gridOutputPtr)]
+    pub fn grid_output_ptr(&self) -> *const u8 {
+        self.session
+            .grid
+            .as_ref()
+            .map_or(std::ptr::null(), |g| g.output_rgba.as_ptr())
+    }
+
+    /// Pointer to every hidden unit's heatmap, RGBA, one after another.
+    #[wasm_bindgen(js_name = gridUnitsPtr)]
+    pub fn grid_units_ptr(&self) -> *const u8 {
+        self.session
+            .grid
+            .as_ref()
+            .map_or(std::ptr::null(), |g| g.unit_rgba.as_ptr())
+    }
+
+    /// Predictions for every row (see the engine's `Session::predictions`): pointer to
+    /// rows * outputs f32 values, refreshed by this call.
+    #[wasm_bindgen(js_name = predictionsPtr)]
+    pub fn predictions_ptr(&mut self) -> *const f32 {
+        self.session.predictions().as_ptr()
+    }
+
+    /// Confusion matrix counts[true * C + predicted] on the validation rows.
+    pub fn confusion(&mut self) -> Vec<u32> {
+        self.session.confusion().unwrap_or_default()
+    }
+
+    /// Every activation of data row `row` (input, then each layer): pointer to f32s.
+    #[wasm_bindgen(js_name = pointActivationsPtr)]
+    pub fn point_activations_ptr(&mut self, row: usize) -> Result<*const f32, JsError> {
+        Ok(self
+            .session
+            .point_activations(row)
+            .map_err(js_error)?
+            .as_ptr())
+    }
+
+    /// RGB of class `k` in a palette ("standard" or "colorblind").
+    #[wasm_bindgen(js_name = classColor)]
+    pub fn class_color(palette: &str, k: usize) -> Result<Vec<u8>, JsError> {
+        Ok(Palette::parse(palette)
+            .map_err(js_error)?
+            .class_rgb(k)
+            .to_vec())
+    }
+}
