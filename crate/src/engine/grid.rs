@@ -219,7 +219,7 @@ impl Grid {
                 mix([255, 255, 255], palette.class_rgb(k), confidence)
             };
             let px = &mut self.output_rgba[cell * 4..cell * 4 + 4];
-            px[..3].copy_from_slice(&mix([255, 255, 255], rgb, 0.75));
+            px[..3].copy_from_slice(&mix([255, 255, 255], rgb, 0.55));
             px[3] = 255;
         }
         let cells = side * side;

@@ -4,11 +4,12 @@
 
 use super::activation::Activation;
 use super::error::{EngineError, Result};
-use super::layer::Dense;
+use super::kernels::Kernel;
+use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::real::Real;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 /// The architecture, without weights: what a user picks on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +60,18 @@ pub struct Network<T> {
     pub reduction: Reduction,
     /// L2 penalty strength (weights only).
     pub l2: f64,
+    /// Which kernel runs the matrix products.
+    pub kernel: Kernel,
+}
+
+fn flat<T>(a: &Array2<T>) -> &[T] {
+    a.as_slice()
+        .expect("trace and gradient buffers are standard-layout arrays")
+}
+
+fn flat_mut<T>(a: &mut Array2<T>) -> &mut [T] {
+    a.as_slice_mut()
+        .expect("trace and gradient buffers are standard-layout arrays")
 }
 
 /// Every pre-activation and activation of one forward pass, kept for backprop and for
@@ -119,6 +132,7 @@ pub struct Gradients<T> {
     pub db: Vec<Array1<T>>,
     /// delta = dC/dz per layer: (capacity, units); the first `rows` of the last pass.
     pub delta: Vec<Array2<T>>,
+    scratch: Vec<T>,
 }
 
 impl<T: Real> Gradients<T> {
@@ -140,23 +154,24 @@ impl<T: Real> Gradients<T> {
                 .iter()
                 .map(|l| Array2::zeros((capacity, l.units())))
                 .collect(),
+            scratch: vec![
+                T::zero();
+                net.layers
+                    .iter()
+                    .map(|l| scratch_len(capacity, l.fan_in(), l.units()))
+                    .max()
+                    .unwrap_or(0)
+            ],
         }
     }
 
-    /// Euclidean norm of each layer's gradient (weights and biases together).
-    pub fn layer_norms(&self) -> Vec<f64> {
-        self.dw
+    /// Euclidean norm of layer `l`'s gradient (weights and biases together).
+    pub fn layer_norm(&self, l: usize) -> f64 {
+        let sq = self.dw[l]
             .iter()
-            .zip(&self.db)
-            .map(|(w, b)| {
-                let s = w
-                    .iter()
-                    .chain(b.iter())
-                    .map(|v| v.to_f64().powi(2))
-                    .sum::<f64>();
-                s.sqrt()
-            })
-            .collect()
+            .chain(self.db[l].iter())
+            .fold(T::zero(), |s, &v| s + v * v);
+        sq.to_f64().sqrt()
     }
 }
 
@@ -176,6 +191,7 @@ impl<T: Real> Network<T> {
             loss: arch.loss,
             reduction: arch.reduction,
             l2: arch.l2,
+            kernel: Kernel::default(),
         })
     }
 
@@ -223,6 +239,7 @@ impl<T: Real> Network<T> {
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
+            kernel: self.kernel,
         }
     }
 
@@ -244,10 +261,13 @@ impl<T: Real> Network<T> {
         trace.a[0].slice_mut(s![..n, ..]).assign(&x);
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, after) = trace.a.split_at_mut(l + 1);
+            let units = layer.units();
             layer.forward(
-                before[l].slice(s![..n, ..]),
-                trace.z[l].slice_mut(s![..n, ..]),
-                after[0].slice_mut(s![..n, ..]),
+                self.kernel,
+                &flat(&before[l])[..n * layer.fan_in()],
+                n,
+                &mut flat_mut(&mut trace.z[l])[..n * units],
+                &mut flat_mut(&mut after[0])[..n * units],
             );
         }
     }
@@ -262,6 +282,9 @@ impl<T: Real> Network<T> {
 
     /// 1/2 * l2 * sum of squared weights.
     pub fn penalty(&self) -> T {
+        if self.l2 == 0.0 {
+            return T::zero();
+        }
         let sq = self
             .layers
             .iter()
@@ -290,17 +313,23 @@ impl<T: Real> Network<T> {
         );
         let l2 = T::from_f64(self.l2);
         for l in (0..self.layers.len()).rev() {
-            let (below, here) = grads.delta.split_at_mut(l);
-            let da_prev = below.last_mut().map(|d| d.slice_mut(s![..n, ..]));
             let layer = &self.layers[l];
+            let (units, fan_in) = (layer.units(), layer.fan_in());
+            let (below, here) = grads.delta.split_at_mut(l);
+            let da_prev = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
             layer.backward(
-                trace.a(l),
-                trace.z(l),
-                trace.a(l + 1),
-                here[0].slice_mut(s![..n, ..]),
-                grads.dw[l].view_mut(),
-                grads.db[l].view_mut(),
+                self.kernel,
+                n,
+                &flat(&trace.a[l])[..n * fan_in],
+                &flat(&trace.z[l])[..n * units],
+                &flat(&trace.a[l + 1])[..n * units],
+                &mut flat_mut(&mut here[0])[..n * units],
+                flat_mut(&mut grads.dw[l]),
+                grads.db[l]
+                    .as_slice_mut()
+                    .expect("bias gradients are contiguous"),
                 da_prev,
+                &mut grads.scratch,
             );
             if self.l2 != 0.0 {
                 grads.dw[l].scaled_add(l2, &layer.w);
@@ -356,21 +385,24 @@ impl<T: Real> Network<T> {
     /// for a single output class 1 when it passes the threshold (0 for a sigmoid
     /// cross-entropy logit, 0.5 otherwise).
     pub fn classes_of(&self, output: ArrayView2<T>) -> Vec<usize> {
-        let threshold = if self.loss == Loss::SigmoidCrossEntropy {
-            T::zero()
-        } else {
-            T::from_f64(0.5)
-        };
         output
             .axis_iter(Axis(0))
-            .map(|row| {
-                if row.len() == 1 {
-                    usize::from(row[0] > threshold)
-                } else {
-                    argmax(row.iter().copied())
-                }
-            })
+            .map(|row| self.class_of(row))
             .collect()
+    }
+
+    /// The predicted class of one output row (see [`Network::classes_of`]).
+    pub fn class_of(&self, row: ArrayView1<T>) -> usize {
+        if row.len() == 1 {
+            let threshold = if self.loss == Loss::SigmoidCrossEntropy {
+                T::zero()
+            } else {
+                T::from_f64(0.5)
+            };
+            usize::from(row[0] > threshold)
+        } else {
+            argmax(row.iter().copied())
+        }
     }
 }
 

@@ -41,10 +41,22 @@ pub trait Real:
     fn is_finite(self) -> bool;
     /// The larger of two values (NaN-ignoring, as `f64::max`).
     fn max(self, other: Self) -> Self;
+    /// C (+)= A B^T with this type's fastest kernel; see
+    /// [`crate::engine::kernels::gemm_abt`] for the shapes.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_abt_fast(
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+        n: usize,
+        m: usize,
+        k: usize,
+        accumulate: bool,
+    );
 }
 
 macro_rules! impl_real {
-    ($t:ty) => {
+    ($t:ty, $gemm:path) => {
         impl Real for $t {
             #[inline]
             fn from_f64(v: f64) -> Self {
@@ -90,9 +102,21 @@ macro_rules! impl_real {
             fn max(self, other: Self) -> Self {
                 <$t>::max(self, other)
             }
+            #[inline]
+            fn gemm_abt_fast(
+                a: &[Self],
+                b: &[Self],
+                c: &mut [Self],
+                n: usize,
+                m: usize,
+                k: usize,
+                accumulate: bool,
+            ) {
+                $gemm(a, b, c, n, m, k, accumulate)
+            }
         }
     };
 }
 
-impl_real!(f32);
-impl_real!(f64);
+impl_real!(f32, super::kernels::gemm_abt_f32);
+impl_real!(f64, super::kernels::gemm_abt_scalar);

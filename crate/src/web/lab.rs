@@ -2,6 +2,7 @@
 //! view buffers); JavaScript calls `step(n)`, reads small scalars, and reads large
 //! arrays as typed-array views over wasm memory through the `*Ptr`/`*Len` pairs.
 
+use super::charts::{self, ChartKind};
 use super::js_error;
 use crate::engine::dataset::Target;
 use crate::engine::grid::Palette;
@@ -291,6 +292,12 @@ impl Lab {
         self.session.predictions().as_ptr()
     }
 
+    /// Predicted class of every row (u32), as of the last `predictionsPtr` call.
+    #[wasm_bindgen(js_name = predictedClassesPtr)]
+    pub fn predicted_classes_ptr(&self) -> *const u32 {
+        self.session.predicted_classes().as_ptr()
+    }
+
     /// Confusion matrix counts[true * C + predicted] on the validation rows.
     pub fn confusion(&mut self) -> Vec<u32> {
         self.session.confusion().unwrap_or_default()
@@ -304,6 +311,25 @@ impl Lab {
             .point_activations(row)
             .map_err(js_error)?
             .as_ptr())
+    }
+
+    /// Draws training curves on `canvas` with plotters: `kind` is loss, accuracy or
+    /// gradients; `log` puts the value axis on a log10 scale; `scale` is the device
+    /// pixel ratio.
+    #[wasm_bindgen(js_name = drawChart)]
+    pub fn draw_chart(
+        &self,
+        canvas: web_sys::HtmlCanvasElement,
+        kind: &str,
+        log: bool,
+        palette: &str,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let kind = ChartKind::parse(kind)
+            .ok_or_else(|| JsError::new(&format!("unknown chart \"{kind}\"")))?;
+        let p = Palette::parse(palette).map_err(js_error)?;
+        charts::draw(canvas, &self.session.trainer.history, kind, log, p, scale)
+            .map_err(|e| JsError::new(&format!("chart: {e}")))
     }
 
     /// RGB of class `k` in a palette ("standard" or "colorblind").

@@ -1,11 +1,14 @@
 //! The WebAssembly facade: converts between JavaScript values and engine types, and
 //! turns engine errors into JavaScript `Error`s. No mathematics lives here.
 
+mod bench;
+mod charts;
 mod lab;
 
 use crate::engine::api;
 use wasm_bindgen::prelude::*;
 
+pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
 
 fn js_error(e: crate::engine::EngineError) -> JsError {
@@ -28,4 +31,20 @@ pub fn gradient_check(
     epsilon: Option<f64>,
 ) -> Result<String, JsError> {
     api::gradient_check(model_json, csv, epsilon).map_err(js_error)
+}
+
+/// A shareable link (the part after the page address's `#`) for a configuration's JSON
+/// (missing keys take their defaults) and, optionally, a model file's text. Throws if
+/// either is invalid.
+#[wasm_bindgen(js_name = encodeLink)]
+pub fn encode_link(config_json: &str, model_json: Option<String>) -> Result<String, JsError> {
+    crate::engine::link::encode_json(config_json, model_json.as_deref()).map_err(js_error)
+}
+
+/// Unpacks a link (alone, as the address's hash, or a whole address) to JSON:
+/// `{"config": {...}, "model": "model file text" or null}`. Throws "the link is not a
+/// Backprop Lab link" or "the link is damaged: ..." naming the problem.
+#[wasm_bindgen(js_name = decodeLink)]
+pub fn decode_link(link: &str) -> Result<String, JsError> {
+    crate::engine::link::decode_json(link).map_err(js_error)
 }

@@ -73,10 +73,11 @@ pub fn parse(text: &str) -> Result<Dataset> {
         Target::Values { y, names }
     };
     if let Some((h, w)) = image_shape {
-        if h * w != feature_names.len() {
+        // checked: a declared shape like 99999999999x99999999999 overflows usize.
+        if h.checked_mul(w) != Some(feature_names.len()) {
             return Err(EngineError::Data(format!(
                 "the CSV declares {h}x{w} images ({} pixels) but has {} feature columns",
-                h * w,
+                h as u128 * w as u128,
                 feature_names.len()
             )));
         }
@@ -186,7 +187,8 @@ fn shorten(s: &str) -> String {
 fn labels(raw: &[String]) -> Result<Target> {
     let ints: Option<Vec<usize>> = raw.iter().map(|s| s.parse::<usize>().ok()).collect();
     if let Some(ints) = ints {
-        let classes = ints.iter().max().map_or(0, |m| m + 1);
+        // saturating: a label of usize::MAX must not overflow (it is then a name).
+        let classes = ints.iter().max().map_or(0, |m| m.saturating_add(1));
         if classes <= MAX_CLASSES {
             return Ok(Target::Classes {
                 labels: ints,
@@ -309,6 +311,22 @@ mod tests {
         assert!(err("label\n1\n").contains("no feature"));
         assert!(err("# image: 3x3\na,label\n1,0\n").contains("3x3"));
         assert!(err("# image: big\na,label\n1,0\n").contains("28x28"));
+    }
+
+    #[test]
+    fn huge_numbers_in_the_image_line_and_labels_do_not_overflow() {
+        // Regressions: both panicked with "attempt to multiply/add with overflow".
+        let e = err("# image: 4294967296x4294967296\na,label\n1,0\n");
+        assert_eq!(
+            e,
+            "data: the CSV declares 4294967296x4294967296 images (18446744073709551616 pixels) but has 1 feature columns"
+        );
+        let d = parse("a,label\n1,18446744073709551615\n2,0\n").unwrap();
+        let Target::Classes { labels, names } = d.target else {
+            panic!()
+        };
+        assert_eq!(names, ["0", "18446744073709551615"]);
+        assert_eq!(labels, [1, 0]);
     }
 
     #[test]

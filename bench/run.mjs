@@ -1,0 +1,343 @@
+// scripts/bench's driver: serves the repository on 127.0.0.1, opens bench/index.html in
+// headless Chromium, runs every workload on every engine (interleaved), measures the
+// app page's load, and prints and writes bench/results.md.
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { serve } from "../scripts/serve.mjs";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const RUNS = Math.max(1, Math.floor(Number(process.env.BENCH_RUNS ?? 3)));
+const WARM = Math.min(1, SECONDS / 2);
+const LOAD_RUNS = Math.max(3, RUNS);
+if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number, got ${process.env.BENCH_SECONDS}`);
+
+const pkgVersion = (name) => JSON.parse(readFileSync(here(`node_modules/${name}/package.json`), "utf8")).version;
+const PKG = Object.fromEntries(
+  ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "convnetjs", "brain.js", "playwright-core"]
+    .map((n) => [n, pkgVersion(n)]),
+);
+
+const LABELS = {
+  "ours-f32-simd": "ours, f32, SIMD kernel",
+  "ours-f32-scalar": "ours, f32, scalar kernel",
+  "ours-f64": "ours, f64",
+  "tfjs-wasm": `TF.js ${PKG["@tensorflow/tfjs-backend-wasm"]} wasm (1 thread)`,
+  "tfjs-cpu": `TF.js ${PKG["@tensorflow/tfjs-backend-cpu"]} cpu (JavaScript)`,
+  convnetjs: `ConvNetJS ${PKG.convnetjs}`,
+  brainjs: `brain.js ${PKG["brain.js"]}`,
+};
+const OURS = ["ours-f32-simd", "ours-f32-scalar", "ours-f64"];
+const TRAIN_ENGINES = [...OURS, "tfjs-wasm", "tfjs-cpu", "convnetjs", "brainjs"];
+const MATMUL_ENGINES = [...OURS, "tfjs-wasm", "tfjs-cpu"];
+const PEERS = TRAIN_ENGINES.filter((e) => !OURS.includes(e));
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const rotate = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
+
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Timed runs of `engines`, interleaved: a discarded warm-up round, then RUNS rounds,
+ * each in a rotated order so drift and garbage collection hit every engine alike. */
+async function rounds(engines, call, what) {
+  for (const e of engines) await call(e, WARM);
+  const runs = Object.fromEntries(engines.map((e) => [e, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const e of rotate(engines, r)) {
+      const v = await call(e, SECONDS);
+      runs[e].push(v);
+      console.log(`bench: ${what} run ${r + 1}/${RUNS} ${LABELS[e]}: ${fmt(v)}`);
+    }
+  }
+  return runs;
+}
+
+/** Navigation start to the first status text "Epoch N" / "N epochs" with N > 0, in a fresh
+ * context each time; also when the engine is ready (the status leaves "Loading"). */
+async function pageLoad(browser, url, clickPlay) {
+  const times = [];
+  for (let i = 0; i < LOAD_RUNS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const trained = (t) => {
+        const m = /\bepoch\s+(\d+)/i.exec(t) || /(\d+)\s+epochs\b/i.exec(t);
+        return m !== null && Number(m[1]) > 0;
+      };
+      const mark = { ready: null, trained: null, text: "" };
+      window.__loadMarks = mark;
+      const check = () => {
+        const el = document.querySelector("[role=status]");
+        if (!el) return;
+        const t = el.textContent;
+        mark.text = t;
+        if (mark.ready === null && t.trim() && !/loading/i.test(t)) mark.ready = performance.now();
+        if (mark.trained === null && trained(t)) mark.trained = performance.now();
+      };
+      new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await page.goto(url, { waitUntil: "load" });
+    let clickedAt = null;
+    if (clickPlay) {
+      await page.waitForFunction(() => window.__loadMarks.ready !== null, null, { timeout: 10000 }).catch(() => {});
+      const play = page.getByRole("button", { name: /^play$/i });
+      if ((await play.count()) > 0) {
+        clickedAt = await page.evaluate(() => performance.now());
+        await play.first().click({ timeout: 2000 }).catch(() => {});
+      }
+    }
+    await page.waitForFunction(() => window.__loadMarks.trained !== null, null, { timeout: 5000 }).catch(() => {});
+    times.push({ ...(await page.evaluate(() => ({ ...window.__loadMarks }))), clickedAt });
+    await context.close();
+  }
+  return times;
+}
+
+function targetLine(name, ok, detail) {
+  return `| ${name} | ${ok === null ? "n/a" : ok ? "met" : "not met"} | ${detail} |`;
+}
+
+async function main() {
+  const wasmPath = here("../www/pkg/backprop_lab_bg.wasm");
+  const wasmBytes = readFileSync(wasmPath);
+  const wasmRaw = wasmBytes.length;
+  const wasmGzip = gzipSync(wasmBytes, { level: 9 }).length;
+
+  const server = await serve(0);
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  const date = new Date();
+  const loadBefore = loadavg();
+  try {
+    // The app page first, while nothing else runs in the browser.
+    console.log("bench: page load (index.html)");
+    const passive = await pageLoad(browser, `${server.url}index.html`, false);
+    const trainedAlone = passive.every((m) => m.trained !== null);
+    const clicked = trainedAlone ? null : await pageLoad(browser, `${server.url}index.html`, true);
+
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${server.url}bench/index.html`);
+    await page.waitForFunction(() => window.benchReady === true || window.__benchFailed, null, { timeout: 60000 })
+      .catch(() => { throw new Error(`the bench page did not start: ${errors.join("; ")}`); });
+    const info = await page.evaluate(() => window.bench.info());
+
+    const results = {};
+    const learning = {};
+    const workloads = {};
+    for (const w of ["W1", "W2"]) {
+      workloads[w] = await page.evaluate((w) => window.bench.prepare(w), w);
+      learning[w] = {};
+      for (const e of TRAIN_ENGINES) {
+        learning[w][e] = await page.evaluate(([w, e]) => window.bench.learn(w, e), [w, e]);
+        const l = learning[w][e];
+        console.log(`bench: ${w} learns ${LABELS[e]}: cost ${l.before.toFixed(4)} -> ${l.after.toFixed(4)} in ${l.epochs} epochs, accuracy ${l.accuracy.toFixed(3)}`);
+      }
+      results[w] = await rounds(TRAIN_ENGINES, (e, s) => page.evaluate(([w, e, s]) => window.bench.run(w, e, s), [w, e, s]), w);
+    }
+    for (const n of [64, 256]) {
+      results[`W3-${n}`] = await rounds(MATMUL_ENGINES, (e, s) => page.evaluate(([n, e, s]) => window.bench.matmul(n, e, s), [n, e, s]), `W3 ${n}x${n}`);
+    }
+    await page.close();
+    const chromiumVersion = browser.version();
+    const loadAfter = loadavg();
+
+    // ---- the table
+    const med = (key, e) => median(results[key][e]);
+    const rows = [];
+    const titles = {
+      W1: "W1 circles 2-8-8-1 tanh, epochs/s",
+      W2: "W2 digits 64-128-64-10, epochs/s",
+      "W3-64": "W3 matmul 64x64 f32, GFLOP/s",
+      "W3-256": "W3 matmul 256x256 f32, GFLOP/s",
+    };
+    for (const key of Object.keys(results)) {
+      const ours = med(key, "ours-f32-simd");
+      for (const e of Object.keys(results[key])) {
+        const m = med(key, e);
+        const ratio = e === "ours-f32-simd" ? "—" : `${(ours / m).toFixed(2)}×`;
+        const runs = `${results[key][e].length}: ${results[key][e].map(fmt).join(", ")}`;
+        rows.push(`| ${titles[key]} | ${LABELS[e]} | ${fmt(m)} | ${runs} | ${ratio} |`);
+      }
+    }
+    const table = [
+      "| workload | engine | median | runs | ratio (ours f32 SIMD / engine) |",
+      "|---|---|---:|---|---:|",
+      ...rows,
+    ].join("\n");
+
+    // ---- targets
+    const w1Peer = PEERS.reduce((best, e) => (med("W1", e) > med("W1", best) ? e : best), PEERS[0]);
+    const w1Ratio = med("W1", "ours-f32-simd") / med("W1", w1Peer);
+    const w2Ratio = med("W2", "ours-f32-simd") / med("W2", "tfjs-wasm");
+    const w3Ratio = med("W3-256", "ours-f32-simd") / med("W3-256", "tfjs-wasm");
+    const loadMs = trainedAlone ? median(passive.map((m) => m.trained)) : null;
+    const readyMs = passive.every((m) => m.ready !== null) ? median(passive.map((m) => m.ready)) : null;
+    const clickedMs = clicked && clicked.every((m) => m.trained !== null) ? median(clicked.map((m) => m.trained)) : null;
+    const clickAtMs = clicked && clicked.every((m) => m.clickedAt !== null) ? median(clicked.map((m) => m.clickedAt)) : null;
+    const gap = (ratio, want) => (ratio >= want ? `${ratio.toFixed(2)}× (needs ${want}×)` : `${ratio.toFixed(2)}×, needs ${want}×: ${(want / ratio).toFixed(2)}× short`);
+    const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
+    const targets = [
+      "| target (issue 5) | status | measured |",
+      "|---|---|---|",
+      targetLine("W1 >= 20× the fastest peer", w1Ratio >= 20, `fastest peer ${LABELS[w1Peer]}; ${gap(w1Ratio, 20)}`),
+      targetLine("W2 >= 4× TF.js wasm", w2Ratio >= 4, gap(w2Ratio, 4)),
+      targetLine("W3 256x256 >= TF.js wasm single thread", w3Ratio >= 1, gap(w3Ratio, 1)),
+      targetLine("wasm <= 400 KB", wasmRaw <= 400000, `${kb(wasmRaw)} (${wasmRaw} bytes)${wasmRaw > 400000 ? `, ${kb(wasmRaw - 400000)} over` : ""}`),
+      targetLine("wasm gzip <= 150 KB", wasmGzip <= 150000, `${kb(wasmGzip)} (${wasmGzip} bytes, gzip -9)${wasmGzip > 150000 ? `, ${kb(wasmGzip - 150000)} over` : ""}`),
+      targetLine("page usable within 1 s (first trained frame)", loadMs === null ? null : loadMs <= 1000,
+        loadMs === null
+          ? `n/a: index.html's status did not report an epoch > 0 within 5 s of loading without input (it starts paused); engine ready after ${readyMs === null ? "n/a" : `${readyMs.toFixed(0)} ms`}${clickedMs === null ? "" : `; with Play clicked by the harness once ready (at ${clickAtMs === null ? "n/a" : `${clickAtMs.toFixed(0)} ms`}), first trained frame at ${clickedMs.toFixed(0)} ms`} (medians)`
+          : `${loadMs.toFixed(0)} ms${loadMs > 1000 ? `, ${(loadMs - 1000).toFixed(0)} ms over` : ""}`),
+    ].join("\n");
+
+    // ---- learning check
+    const learnRows = [];
+    for (const w of Object.keys(learning)) {
+      for (const e of TRAIN_ENGINES) {
+        const l = learning[w][e];
+        const ok = l.after < l.before;
+        learnRows.push(`| ${w} | ${LABELS[e]} | ${l.loss}${l.loss !== workloads[w].loss ? " (its own objective)" : ""} | ${l.before.toFixed(5)} | ${l.after.toFixed(5)} | ${l.accuracy.toFixed(3)} | ${ok ? "yes" : "NO"} |`);
+      }
+    }
+    const learnTable = [
+      "| workload | engine | cost | before | after | training accuracy after | learns |",
+      "|---|---|---|---:|---:|---:|---|",
+      ...learnRows,
+    ].join("\n");
+    const notLearning = Object.entries(learning).flatMap(([w, byE]) => Object.entries(byE).filter(([, l]) => !(l.after < l.before)).map(([e]) => `${w} ${LABELS[e]}`));
+
+    const cpu = cpus()[0]?.model ?? "unknown";
+    const commit = sh("git", ["-C", here(".."), "rev-parse", "--short", "HEAD"]);
+    const dirty = sh("git", ["-C", here(".."), "status", "--porcelain"]) !== "";
+    const bindgen = sh("wasm-bindgen", ["--version"]);
+    const rustc = sh("/usr/bin/rustc", ["--version"]);
+    const loadLine = (label, list) => `${label}: ${list.map((m) => (m.trained === null ? "n/a" : `${m.trained.toFixed(0)} ms`)).join(", ")}`;
+
+    const md = `# Benchmark results
+
+Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISOString()}).
+
+## Setup
+
+- Machine: ${cpu}, ${cpus().length} logical cores visible to Node; Chromium reports ${info.hardwareConcurrency}. The machine is
+  shared: load average (1, 5, 15 min) ${loadBefore.map((v) => v.toFixed(2)).join(", ")} at the start and ${loadAfter.map((v) => v.toFixed(2)).join(", ")}
+  at the end, so single runs are noisy; compare medians, and the spread of the runs.
+- Browser: Chromium ${chromiumVersion} (\`/usr/bin/chromium\`, headless, launched by playwright-core ${PKG["playwright-core"]}),
+  page cross-origin isolated: ${info.crossOriginIsolated}. User agent: \`${info.userAgent}\`.
+- Node ${process.version}; ${rustc}; ${bindgen}.
+- Ours: backprop-lab commit ${commit}${dirty ? " with uncommitted changes in the work tree" : ""}, \`www/pkg/backprop_lab_bg.wasm\` built by \`scripts/build\` (release, \`+simd128\`).
+- Peers (npm, exact versions from \`bench/package-lock.json\`, loaded as the packages' own browser scripts from \`bench/node_modules\`, no bundler):
+  @tensorflow/tfjs-core ${PKG["@tensorflow/tfjs-core"]} and @tensorflow/tfjs-backend-cpu ${PKG["@tensorflow/tfjs-backend-cpu"]}, as bundled in
+  @tensorflow/tfjs ${PKG["@tensorflow/tfjs"]}'s \`dist/tf.min.js\` (the page reports tfjs-core ${info.tfjs.versions["tfjs-core"]}, tfjs-backend-cpu ${info.tfjs.versions["tfjs-backend-cpu"]}; see below why),
+  @tensorflow/tfjs-backend-wasm ${PKG["@tensorflow/tfjs-backend-wasm"]} (its .wasm files served from node_modules through \`setWasmPaths\`;
+  runtime: SIMD ${info.tfjs.wasm.simd}, multithreading ${info.tfjs.wasm.multithread}, threads ${info.tfjs.wasm.threads}; \`tf.enableProdMode()\`),
+  convnetjs ${PKG.convnetjs}, brain.js ${PKG["brain.js"]} (installed with \`legacy-peer-deps\`, see below).
+
+## Method
+
+- All engines run in one page of one browser session, on the same data: our engine generates it once
+  (\`new Lab(config)\`: circles with 1000 points, noise 0.1, factor 0.5, seed 1; the 1,797 digits of
+  \`www/data/digits.bin\` scaled to [0, 1]) and every peer receives the same rows, targets and the same
+  initial weights (our \`exportModel()\` of that Lab).
+- Each timed run trains whole epochs until at least ${SECONDS} s of wall time have passed and reports
+  epochs per second (matrix products: repeated products, 2n³ FLOP each, GFLOP/s). Model building is not timed.
+- Per workload, one discarded warm-up run of ${WARM} s per engine, then ${RUNS} rounds; each round runs every
+  engine once, in an order rotated by one each round (interleaved, so noise and drift hit all engines alike).
+  The table gives the median of the ${RUNS} runs and every run.
+- Ours runs \`benchEpochs(config, precision, seconds, data)\` (crate/src/web/bench.rs): the trainer the Lab builds
+  from the same configuration, with \`training.kernel\` = "simd" or "scalar"; the f64 variant rebuilds the same
+  data, network (same seed) and hyper-parameters over f64. Matrix products: \`benchMatmul(n, "f32-simd" |
+  "f32-scalar" | "f64", seconds)\`, ndarray's \`general_mat_mul\`.
+- Page load: ${LOAD_RUNS} loads of \`index.html\`, each in a fresh browser context; time from navigation start
+  (\`performance.now()\` origin) to the first time the \`[role=status]\` element reads "Epoch N" or "N epochs" with N > 0
+  (a MutationObserver installed before the page's scripts). ${loadLine("Without input", passive)}${clicked ? `. ${loadLine("With Play clicked", clicked)}` : ""}.
+- W1: 2-8-8-1, tanh on every layer, cost 1/2 (a - y)² per example averaged over the batch (targets 0/1), SGD,
+  batch 10, learning rate 0.03, reshuffled every epoch, 1000 examples per epoch.
+- W2: 64-128-64-10, ReLU, identity output, softmax cross-entropy averaged over the batch, He-normal initial
+  weights, SGD, batch 32, learning rate 0.05, reshuffled every epoch, 1,797 examples per epoch.
+
+## Results
+
+${table}
+
+## Targets
+
+${targets}
+
+KB = 1,000 bytes. Ratios are medians of ours (f32, SIMD kernel) over medians of the peer.
+
+## Every engine learns
+
+Each engine trains from the shared initial weights (${workloads.W1.learnEpochs} epochs of W1, ${workloads.W2.learnEpochs} of W2) with
+the code that is timed; cost and accuracy over all training rows are computed from its outputs with our
+definitions (ours by the engine itself). Equal costs before training show the engines compute the same function.
+
+${learnTable}
+${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
+## Differences between the engines
+
+- **The SIMD and scalar kernels are not separate code yet**: the harness passes \`training.kernel\` and the matmul
+  variant names, but until the kernel choice lands in the engine both f32 rows run the same code.
+- **TF.js packaging**: tfjs-core's own browser script (\`tf-core.min.js\`) does not register the gradient
+  functions (\`tf.train.sgd\` then fails with "gradient function not found for Multiply"); the union package
+  registers them, and its ES modules cannot be loaded without a bundler (extensionless imports). So the page
+  loads \`@tensorflow/tfjs/dist/tf.min.js\`, which bundles tfjs-core and tfjs-backend-cpu of the same version
+  (plus layers, converter, data and WebGL, unused; the WebGL backend is removed before any backend starts),
+  then \`@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js\`.
+- **TF.js** (both backends): the model is written with tfjs-core ops (\`matMul\`, \`add\`, \`tanh\`/\`relu\`,
+  \`losses.softmaxCrossEntropy\`), trained with \`tf.train.sgd\` and \`optimizer.minimize\` over \`tf.gather\`ed
+  mini-batches (tfjs-layers is not part of the comparison). The wasm backend is forced to one thread
+  (\`WASM_HAS_MULTITHREAD_SUPPORT\` = false) and keeps SIMD.
+- **ConvNetJS**: computes in f64 (\`Float64Array\`). Its Trainer backpropagates one example at a time and
+  applies the summed gradient divided by \`batch_size\` every \`batch_size\` examples, counting across epoch
+  ends: in W1 (1000 / 10) that is exactly our schedule; in W2 it makes 56.2 updates per epoch of 32 examples
+  each, where we make 57 (the last of 5 examples). Its regression layer is linear, so W1 uses an explicit
+  tanh layer before it (gradient a - y, our 1/2 squared error). Momentum and weight decay set to 0.
+- **brain.js**: its \`NeuralNetwork.train()\` loop is timed as it is (\`timeout\` = the run's time); it has no
+  mini-batches (one update per example: 10× and 32× more updates than the others), does not shuffle, uses one
+  activation on every layer (W2: ReLU on the output too) and squared error, so **W2 on brain.js is not the same
+  task** (no softmax cross-entropy; its learning check reports its own squared error). It rejects momentum 0
+  and an error threshold of 0, so both are set to the smallest positive double, which makes those terms vanish.
+  brain.js 2 declares gpu.js (which pulls the native \`gl\` module) as a peer dependency; \`bench/.npmrc\`
+  sets \`legacy-peer-deps\` and \`scripts/bench\` installs with \`--ignore-scripts\`, and the page loads brain.js's
+  self-contained \`dist/browser.js\`, so no GPU module is installed or used.
+- **W3**: ConvNetJS and brain.js have no matrix-product API and are not in W3. TF.js is called once per product
+  (\`tf.matMul\` then \`dispose\`; the cpu and wasm backends compute synchronously); the last product is checked
+  against a JavaScript dot product.
+`;
+    writeFileSync(here("results.md"), md);
+    console.log(`\n${table}\n\n${targets}\n\n${learnTable}\n`);
+    if (errors.length) console.log(`bench: page errors: ${errors.join("; ")}`);
+    console.log("bench: wrote bench/results.md");
+    if (notLearning.length) {
+      console.error(`bench: these engines did not learn: ${notLearning.join(", ")}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();

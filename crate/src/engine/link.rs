@@ -1,0 +1,472 @@
+//! Shareable links: the page's configuration, and optionally trained weights, packed
+//! into a string that can stand after the `#` of the page's address.
+//!
+//! A link is `v1.` followed by the base64url encoding (RFC 4648 section 5, without
+//! padding) of the UTF-8 JSON text `{"config": {...}, "model": "..." or null}`, where
+//! `config` is a [`SessionConfig`] and `model` the text of a model file as written by
+//! [`Model::to_json`]. The alphabet `A-Z a-z 0-9 - _` needs no escaping in an address.
+//!
+//! [`decode`] never panics: it checks the size before allocating, refuses anything
+//! that is not exactly such a string, and validates the embedded model file with
+//! [`Model::from_json`], so a link that decodes can be loaded.
+
+use super::error::{EngineError, Result};
+use super::limits;
+use super::model_json::Model;
+use super::session::SessionConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The version tag every link this engine writes starts with.
+pub const PREFIX: &str = "v1.";
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// 255 marks a byte outside the alphabet.
+const INVALID: u8 = 255;
+const DECODE_TABLE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The payload as written: borrowed, so encoding copies nothing.
+#[derive(Serialize)]
+struct Outgoing<'a> {
+    config: &'a SessionConfig,
+    model: Option<&'a str>,
+}
+
+/// Packs a configuration and, optionally, a model file's text into a link (without
+/// the leading `#`). Non-finite numbers in the configuration are written as `null`,
+/// which [`decode`] refuses; use [`encode_json`] to check the inputs first.
+pub fn encode(config: &SessionConfig, model_json: Option<&str>) -> String {
+    let payload = Outgoing {
+        config,
+        model: model_json,
+    };
+    // Structs of strings, numbers and booleans always serialise.
+    let text = serde_json::to_string(&payload).unwrap_or_default();
+    let mut link = String::with_capacity(PREFIX.len() + base64url_len(text.len()));
+    link.push_str(PREFIX);
+    link.push_str(&base64url_encode(text.as_bytes()));
+    link
+}
+
+/// Unpacks a link made by [`encode`]: the configuration, and the model file's text if
+/// the link carries weights (already validated by [`Model::from_json`]).
+///
+/// Accepts the link alone, the address's hash (`#v1....`) or a whole address; surrounding
+/// whitespace is ignored. Errors: "the link is not a Backprop Lab link", "the link is
+/// damaged: ..." naming what is wrong, or a size limit.
+pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
+    let link = link.trim();
+    // The alphabet has no '#', so whatever follows the last one is the link.
+    let body = link.rfind('#').map_or(link, |i| &link[i + 1..]);
+    let Some(data) = body.strip_prefix(PREFIX) else {
+        return Err(unknown_link(body));
+    };
+    let size = base64url_decoded_len(data.len()).unwrap_or(data.len());
+    limits::check_file_size("link", size)?;
+    let bytes = base64url_decode(data)?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| damaged("its contents are not text".into()))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| damaged(format!("its contents are not valid JSON ({e})")))?;
+    let Value::Object(mut obj) = value else {
+        return Err(damaged("its contents are not a JSON object".into()));
+    };
+    let config = obj
+        .remove("config")
+        .ok_or_else(|| damaged("the configuration is missing".into()))?;
+    if !config.is_object() {
+        return Err(damaged("the configuration is not a JSON object".into()));
+    }
+    let config = SessionConfig::deserialize(config)
+        .map_err(|e| damaged(format!("the configuration is invalid: {e}")))?;
+    let model = match obj.remove("model") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(model)) => {
+            Model::from_json(&model).map_err(|e| {
+                let e = e.to_string();
+                let e = e.strip_prefix("model: ").unwrap_or(&e).to_string();
+                damaged(format!("the model file is invalid: {e}"))
+            })?;
+            Some(model)
+        }
+        Some(_) => {
+            return Err(damaged(
+                "the model must be a model file's text or null".into(),
+            ))
+        }
+    };
+    Ok((config, model))
+}
+
+/// The text-in form the page calls: the configuration's JSON (missing keys take their
+/// defaults) and optionally a model file, both checked, to a link.
+pub fn encode_json(config_json: &str, model_json: Option<&str>) -> Result<String> {
+    let config = SessionConfig::from_json(config_json)?;
+    if let Some(model) = model_json {
+        Model::from_json(model)?;
+    }
+    let link = encode(&config, model_json);
+    // A configuration with a number JSON cannot hold (inf, NaN) would make a link that
+    // does not decode; refuse it here rather than hand it out.
+    decode(&link).map_err(|e| EngineError::Model(format!("cannot make a link: {e}")))?;
+    Ok(link)
+}
+
+/// The text-out form the page calls: `{"config": {...}, "model": "..." or null}`.
+pub fn decode_json(link: &str) -> Result<String> {
+    let (config, model) = decode(link)?;
+    Ok(serde_json::json!({ "config": config, "model": model }).to_string())
+}
+
+fn damaged(what: String) -> EngineError {
+    EngineError::Model(format!("the link is damaged: {what}"))
+}
+
+/// Names a link of another version if it looks like one (`v2.`), else refuses it.
+fn unknown_link(body: &str) -> EngineError {
+    let version = body
+        .strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .map(|(digits, _)| digits)
+        .filter(|d| !d.is_empty() && d.len() <= 9 && d.bytes().all(|b| b.is_ascii_digit()));
+    match version {
+        Some(v) => EngineError::Model(format!(
+            "the link is in format v{v}, which this page cannot read (it reads {})",
+            PREFIX.trim_end_matches('.')
+        )),
+        None => EngineError::Model("the link is not a Backprop Lab link".into()),
+    }
+}
+
+/// Length of the base64url text (no padding) of `bytes` bytes.
+pub fn base64url_len(bytes: usize) -> usize {
+    bytes / 3 * 4 + [0, 2, 3][bytes % 3]
+}
+
+/// Number of bytes `chars` base64url characters (no padding) decode to, or None for a
+/// length no encoding has (one character past a group of four).
+pub fn base64url_decoded_len(chars: usize) -> Option<usize> {
+    match chars % 4 {
+        1 => None,
+        rem => Some(chars / 4 * 3 + rem.saturating_sub(1)),
+    }
+}
+
+/// Encodes bytes as base64url (RFC 4648 section 5) without padding.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(base64url_len(bytes.len()));
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let group = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        // n bytes carry 8n bits: n + 1 characters of 6 bits.
+        for i in 0..=chunk.len() {
+            let index = (group >> (18 - 6 * i)) & 63;
+            out.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+    out
+}
+
+/// Decodes base64url without padding. Refuses any character outside the alphabet, a
+/// length no encoding has, and unused low bits that are not zero (so each byte string
+/// has exactly one text). Errors read "the link is damaged: ...".
+pub fn base64url_decode(text: &str) -> Result<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let len = base64url_decoded_len(bytes.len())
+        .ok_or_else(|| damaged("it is cut short (its length is not possible)".into()))?;
+    let mut out = Vec::with_capacity(len);
+    for (c, chunk) in bytes.chunks(4).enumerate() {
+        let mut group = 0u32;
+        for (i, &ch) in chunk.iter().enumerate() {
+            let v = DECODE_TABLE[usize::from(ch)];
+            if v == INVALID {
+                let at = c * 4 + i;
+                // Name the character, not a byte that may be half of one.
+                let shown = text
+                    .get(at..)
+                    .and_then(|s| s.chars().next())
+                    .map_or_else(|| format!("byte {ch:#04x}"), |ch| format!("{ch:?}"));
+                return Err(damaged(format!(
+                    "character {} ({shown}) cannot appear in a link",
+                    at + 1
+                )));
+            }
+            group |= u32::from(v) << (18 - 6 * i);
+        }
+        let n = chunk.len() - 1;
+        let full = [(group >> 16) as u8, (group >> 8) as u8, group as u8];
+        if n < 3 && full[n..].iter().any(|&b| b != 0) {
+            return Err(damaged("its last character is wrong".into()));
+        }
+        out.extend_from_slice(&full[..n]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::limits::MAX_FILE_BYTES;
+    use crate::engine::session::LayerConfig;
+
+    const MODEL: &str = r#"{"format": "backprop-lab.model", "version": 1, "input_dim": 2,
+ "layers": [{"units": 2, "activation": "relu", "weights": [[0.18, 0.1], [0.04, 0.22]], "biases": [0, 0]},
+            {"units": 1, "activation": "identity", "weights": [[1e-300, -2.5]], "biases": [0.5]}],
+ "loss": "sigmoid_cross_entropy", "reduction": "mean", "l2": 0.0, "class_names": ["é", "\"q\""]}"#;
+
+    fn err(link: &str) -> String {
+        decode(link).unwrap_err().to_string()
+    }
+
+    fn link_of(payload: &str) -> String {
+        format!("{PREFIX}{}", base64url_encode(payload.as_bytes()))
+    }
+
+    fn custom_config() -> SessionConfig {
+        let mut c = SessionConfig::default();
+        c.data.kind = "spirals".into();
+        c.data.noise = 0.123456789012345;
+        c.data.seed = u64::MAX;
+        c.network.hidden = vec![LayerConfig {
+            units: 7,
+            activation: "swish".into(),
+        }];
+        c.training.learning_rate = 3e-5;
+        c.training.shuffle = false;
+        c.features.derived = vec!["x1*x2".into()];
+        c
+    }
+
+    #[test]
+    fn base64url_matches_the_rfc_vectors() {
+        // RFC 4648 section 10, without padding.
+        let vectors = [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, coded) in vectors {
+            assert_eq!(base64url_encode(plain.as_bytes()), coded);
+            assert_eq!(base64url_decode(coded).unwrap(), plain.as_bytes());
+        }
+        // The two characters that differ from standard base64 ('+' and '/').
+        assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
+    }
+
+    #[test]
+    fn base64url_round_trips_every_byte_and_length() {
+        let all: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for n in 0..all.len() {
+            let coded = base64url_encode(&all[..n]);
+            assert_eq!(coded.len(), base64url_len(n));
+            assert_eq!(base64url_decoded_len(coded.len()), Some(n));
+            assert!(coded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert_eq!(base64url_decode(&coded).unwrap(), &all[..n]);
+        }
+    }
+
+    #[test]
+    fn base64url_refuses_what_no_encoder_writes() {
+        for (text, want) in [
+            ("Zm9vY", "cut short"),
+            ("Zm9v=", "cut short"),
+            ("Zm8=", "character 4 ('=')"),
+            ("Zm+v", "character 3 ('+')"),
+            ("Zm/v", "character 3 ('/')"),
+            ("Zm v", "character 3 (' ')"),
+            ("Zmé", "character 3 ('é')"),
+            ("Zh", "last character"),
+            ("Zm9", "last character"),
+        ] {
+            let e = base64url_decode(text).unwrap_err().to_string();
+            assert!(
+                e.contains("the link is damaged") && e.contains(want),
+                "{text}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_link_carries_the_configuration_and_the_model_exactly() {
+        let config = custom_config();
+        let link = encode(&config, Some(MODEL));
+        assert!(link.starts_with("v1."));
+        assert!(link[3..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(
+            decode(&link).unwrap(),
+            (config.clone(), Some(MODEL.to_string()))
+        );
+        let bare = encode(&config, None);
+        assert_eq!(decode(&bare).unwrap(), (config, None));
+        let default = encode(&SessionConfig::default(), None);
+        assert_eq!(decode(&default).unwrap().0, SessionConfig::default());
+    }
+
+    #[test]
+    fn the_hash_or_a_whole_address_is_accepted() {
+        let link = encode(&custom_config(), None);
+        let want = decode(&link).unwrap();
+        for form in [
+            format!("#{link}"),
+            format!("  {link}\n"),
+            format!("http://127.0.0.1:8000/index.html#{link}"),
+        ] {
+            assert_eq!(decode(&form).unwrap(), want, "{form}");
+        }
+    }
+
+    #[test]
+    fn missing_keys_take_their_defaults() {
+        let (config, model) = decode(&link_of(r#"{"config": {"data": {"kind": "xor"}}}"#)).unwrap();
+        assert_eq!(config.data.kind, "xor");
+        assert_eq!(config.data.points, SessionConfig::default().data.points);
+        assert_eq!(config.network, SessionConfig::default().network);
+        assert_eq!(model, None);
+    }
+
+    #[test]
+    fn foreign_and_damaged_links_are_named() {
+        let not_ours = "model: the link is not a Backprop Lab link";
+        for s in [
+            "",
+            "#",
+            "hello",
+            "v1",
+            "V1.Zm9v",
+            "https://example.org/#top",
+            "vx.abc",
+        ] {
+            assert_eq!(err(s), not_ours, "{s:?}");
+        }
+        assert_eq!(
+            err("v2.Zm9v"),
+            "model: the link is in format v2, which this page cannot read (it reads v1)"
+        );
+        let cases = [
+            (link_of("not json"), "its contents are not valid JSON"),
+            (link_of("[1, 2]"), "its contents are not a JSON object"),
+            (link_of("{}"), "the configuration is missing"),
+            (
+                link_of(r#"{"config": 3}"#),
+                "the configuration is not a JSON object",
+            ),
+            (
+                link_of(r#"{"config": {"data": {"points": -4}}}"#),
+                "the configuration is invalid: invalid value: integer `-4`",
+            ),
+            (
+                link_of(r#"{"config": {}, "model": {"format": 1}}"#),
+                "the model must be a model file's text or null",
+            ),
+            (
+                link_of(r#"{"config": {}, "model": "{}"}"#),
+                "the model file is invalid: format is \"\"",
+            ),
+            (
+                format!("{PREFIX}{}", base64url_encode(&[0xff, 0xfe])),
+                "its contents are not text",
+            ),
+            ("v1.abc!".to_string(), "character 4 ('!')"),
+            ("v1.abcde".to_string(), "cut short"),
+        ];
+        for (link, want) in cases {
+            let e = err(&link);
+            assert!(
+                e.starts_with("model: the link is damaged: ") && e.contains(want),
+                "{want}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_model_with_a_wrong_shape_is_refused_with_its_problem() {
+        let bad = MODEL.replace("[[0.18, 0.1], [0.04, 0.22]]", "[[0.18, 0.1]]");
+        let e = err(&encode(&SessionConfig::default(), Some(&bad)));
+        assert_eq!(
+            e,
+            "model: the link is damaged: the model file is invalid: layer 1: weights has 1 rows but units is 2"
+        );
+    }
+
+    #[test]
+    fn an_oversized_link_is_refused_before_decoding() {
+        let long = format!("{PREFIX}{}", "A".repeat(base64url_len(MAX_FILE_BYTES) + 4));
+        let e = err(&long);
+        assert!(e.starts_with("too large: the link is 32.0 MB"), "{e}");
+        // An impossible length is measured too, not decoded.
+        let long = format!("{PREFIX}{}", "A".repeat(base64url_len(MAX_FILE_BYTES) + 2));
+        assert_eq!(base64url_decoded_len(long.len() - PREFIX.len()), None);
+        assert!(err(&long).starts_with("too large: the link"));
+    }
+
+    #[test]
+    fn every_cut_and_every_changed_character_is_refused_or_decodes_without_panic() {
+        let link = encode(&custom_config(), Some(MODEL));
+        for end in 0..link.len() {
+            assert!(decode(&link[..end]).is_err(), "a link cut at {end} decoded");
+        }
+        let replacements = [b'A', b'z', b'-', b'_', b'0', b'%'];
+        for at in 0..link.len() {
+            for &r in &replacements {
+                let mut bytes = link.clone().into_bytes();
+                bytes[at] = r;
+                if let Ok(s) = String::from_utf8(bytes) {
+                    if let Err(e) = decode(&s) {
+                        assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_text_forms_check_their_inputs() {
+        let link = encode_json(r#"{"data": {"kind": "moons"}}"#, Some(MODEL)).unwrap();
+        let v: Value = serde_json::from_str(&decode_json(&link).unwrap()).unwrap();
+        assert_eq!(v["config"]["data"]["kind"], "moons");
+        assert_eq!(v["model"], MODEL);
+        let v: Value =
+            serde_json::from_str(&decode_json(&encode_json("{}", None).unwrap()).unwrap()).unwrap();
+        assert!(v["model"].is_null());
+        assert_eq!(
+            serde_json::from_value::<SessionConfig>(v["config"].clone()).unwrap(),
+            SessionConfig::default()
+        );
+        assert!(encode_json("{\"data\": 1}", None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("model: configuration:"));
+        assert!(encode_json("{}", Some("{}"))
+            .unwrap_err()
+            .to_string()
+            .contains("format"));
+    }
+
+    #[test]
+    fn a_non_finite_setting_cannot_make_a_link() {
+        let mut c = SessionConfig::default();
+        c.training.learning_rate = f64::INFINITY;
+        assert!(decode(&encode(&c, None)).is_err());
+    }
+}

@@ -1,0 +1,38 @@
+// Starts the static server and headless Chromium for the browser tests, and records
+// every console error and page error so a test can insist there are none.
+import { chromium } from "playwright-core";
+import { serve } from "../../scripts/serve.mjs";
+
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Starts a server and a browser; returns { url, browser, newPage, close }. */
+export async function start() {
+  const server = await serve(0);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  const pages = [];
+  async function newPage(options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options });
+    const page = await context.newPage();
+    page.errors = [];
+    page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
+    page.on("pageerror", (e) => page.errors.push(String(e)));
+    page.on("dialog", (d) => d.accept());
+    pages.push(page);
+    return page;
+  }
+  return {
+    url: server.url,
+    browser,
+    newPage,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** Waits until the page's engine has built its lab. */
+export async function ready(page) {
+  await page.waitForFunction(() => window.backpropLab?.lab() != null, null, { timeout: 20000 });
+}

@@ -1,0 +1,184 @@
+// The lab page in headless Chromium: training, upload, export/import, bad input,
+// keyboard and layout. Every test insists on a console without errors.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { start, ready } from "./browser/harness.mjs";
+
+let h;
+before(async () => { h = await start(); });
+after(async () => { await h?.close(); });
+
+const tmp = mkdtempSync(join(tmpdir(), "backprop-lab-"));
+function file(name, text) {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function open(options) {
+  const page = await h.newPage(options);
+  await page.goto(h.url);
+  await ready(page);
+  return page;
+}
+
+const status = (page) => page.textContent("[role=status]");
+const messages = (page) => page.textContent("#messages");
+
+/** Waits for a message matching `want`, failing with the messages shown. */
+async function expectMessage(page, want) {
+  try {
+    await page.waitForFunction((w) => new RegExp(w).test(document.getElementById("messages").textContent), want.source, { timeout: 10000 });
+  } catch {
+    assert.fail(`no message matching ${want}; shown: ${await messages(page)}`);
+  }
+}
+
+/** The page still trains: one step moves the step counter. */
+async function stillWorks(page) {
+  const before = await page.evaluate(() => window.backpropLab.lab().steps());
+  await page.getByRole("button", { name: "Step", exact: true }).click();
+  const after = await page.evaluate(() => window.backpropLab.lab().steps());
+  assert.equal(after, before + 1, "Step trains one batch");
+}
+
+test("the default circles network reaches validation accuracy 0.95 within 10 s, at a measured frame rate", async () => {
+  const page = await open();
+  assert.match(await status(page), /Epoch 0/);
+  const t0 = Date.now();
+  await page.getByRole("button", { name: "Play" }).click();
+  let acc = 0;
+  while (Date.now() - t0 < 10000) {
+    acc = await page.evaluate(() => window.backpropLab.lab().last("val_accuracy"));
+    if (acc >= 0.95) break;
+    await page.waitForTimeout(100);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(acc >= 0.95, `validation accuracy ${acc} after ${seconds} s`);
+  await page.waitForTimeout(2200);
+  const stats = await page.evaluate(() => window.backpropLab.stats());
+  console.log(`# circles: validation accuracy ${acc.toFixed(3)} after ${seconds.toFixed(1)} s; while training: ${stats.fps} frames/s, ${Math.round(stats.epochsPerSecond)} epochs/s`);
+  assert.match(await status(page), /validation accuracy 0\.9/);
+  assert.deepEqual(page.errors, []);
+});
+
+test("keyboard shortcuts and accessible names", async () => {
+  const page = await open();
+  for (const name of ["Play", "Step", "Reset", "Export weights", "Import weights", "Upload dataset"]) {
+    assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, name);
+  }
+  await page.keyboard.press("s");
+  assert.equal(await page.evaluate(() => window.backpropLab.lab().steps()), 1);
+  await page.keyboard.press(" ");
+  await page.getByRole("button", { name: "Pause" }).waitFor();
+  await page.keyboard.press(" ");
+  await page.getByRole("button", { name: "Play" }).waitFor();
+  await page.keyboard.press("r");
+  await page.waitForFunction(() => window.backpropLab.lab().steps() === 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("a CSV is uploaded and trained on, and the settings survive a reload", async () => {
+  const page = await open();
+  const rows = ["a,b,label"];
+  for (let i = 0; i < 200; i++) {
+    const x = (i % 20) / 10 - 1;
+    const y = Math.floor(i / 20) / 5 - 1;
+    rows.push(`${x},${y},${x + y > 0 ? "yes" : "no"}`);
+  }
+  await page.setInputFiles("#upload-file", file("plane.csv", rows.join("\n")));
+  await page.waitForFunction(() => window.backpropLab.state().data.kind === "csv");
+  assert.match(await messages(page), /200 rows, 2 features/);
+  await page.getByRole("button", { name: "Play" }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().last("val_accuracy") >= 0.9, null, { timeout: 15000 });
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.evaluate(() => window.backpropLab.state().data.kind), "csv");
+  assert.equal(await page.evaluate(() => window.backpropLab.lab().rows()), 200);
+  assert.deepEqual(page.errors, []);
+});
+
+test("exported weights, imported after a reload, give identical predictions", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Step epoch" }).click();
+  for (let i = 0; i < 30; i++) await page.getByRole("button", { name: "Step epoch" }).click();
+  const predictions = () => page.evaluate(() => {
+    const lab = window.backpropLab.lab();
+    const ptr = lab.predictionsPtr();
+    return Array.from(new Float32Array(window.backpropLab.memory.buffer, ptr, lab.rows()));
+  });
+  const before = await predictions();
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export weights" }).click();
+  const path = await (await download).path();
+  const exported = readFileSync(path, "utf8");
+  assert.match(exported, /"format":"backprop-lab.model"/);
+  await page.reload();
+  await ready(page);
+  await page.getByRole("button", { name: "Reset" }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().steps() === 0);
+  assert.notDeepEqual(await predictions(), before, "a fresh page has other weights");
+  await page.setInputFiles("#import-file", path);
+  await page.waitForFunction(() => document.getElementById("messages").textContent.includes("Weights loaded"));
+  assert.deepEqual(await predictions(), before);
+  assert.deepEqual(page.errors, []);
+});
+
+test("bad input shows a message and the page keeps working", async () => {
+  const page = await open();
+  const cases = [
+    ["ragged.csv", "a,b,label\n1,2,0\n3,1\n", /line 3: 2 fields, but the header has 3/],
+    ["nan.csv", "a,b,label\n1,NaN,0\n2,3,1\n", /line 2, column "b": NaN is not a finite number/],
+    ["words.csv", "a,b,label\n1,two,0\n", /"two" is not a number/],
+    ["empty.csv", "", /the CSV is empty/],
+  ];
+  for (const [name, text, want] of cases) {
+    await page.setInputFiles("#upload-file", file(name, text));
+    await expectMessage(page, want);
+    assert.equal(await page.evaluate(() => window.backpropLab.state().data.kind), "circles", "the old data stays");
+    await stillWorks(page);
+  }
+  await page.setInputFiles("#upload-file", { name: "huge.csv", mimeType: "text/csv", buffer: Buffer.alloc(33 * 1024 * 1024, 49) });
+  await expectMessage(page, /the limit is 32 MB/);
+  await page.setInputFiles("#import-file", file("broken.json", "{\"format\": "));
+  await expectMessage(page, /not valid JSON/);
+  const wrongInputs = JSON.stringify({ format: "backprop-lab.model", version: 1, input_dim: 3,
+    layers: [{ units: 1, activation: "identity", weights: [[1, 2, 3]], biases: [0] }], loss: "mse" });
+  await page.setInputFiles("#import-file", file("three-inputs.json", wrongInputs));
+  await expectMessage(page, /takes 3 inputs but this data gives 2/);
+  await stillWorks(page);
+  // A learning rate that makes training diverge: paused, explained, reset offered.
+  await page.selectOption("#data-kind", "toy1d");
+  await page.waitForFunction(() => window.backpropLab.lab().features() === 1);
+  await page.selectOption("select[aria-label='Activation of hidden layer 1']", "relu");
+  await page.fill("#training-learning_rate", "900");
+  await page.dispatchEvent("#training-learning_rate", "change");
+  await page.getByRole("button", { name: "Play" }).click();
+  await expectMessage(page, /training diverged/);
+  await page.getByRole("button", { name: "Play" }).waitFor();
+  const weightsFinite = await page.evaluate(() => {
+    const lab = window.backpropLab.lab();
+    const n = lab.layerSizes()[1] * lab.layerSizes()[0];
+    return new Float32Array(window.backpropLab.memory.buffer, lab.weightsPtr(0), n).every(Number.isFinite);
+  });
+  assert.ok(weightsFinite, "the weights stay finite");
+  await page.locator("#messages .message", { hasText: "diverged" }).getByRole("button", { name: "Reset" }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().steps() === 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("the layout reflows from phone width to a large screen", async () => {
+  for (const [width, height] of [[390, 844], [1366, 768], [2560, 1440]]) {
+    const page = await open({ viewport: { width, height } });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no horizontal scrolling at ${width}px (overflow ${overflow})`);
+    const plane = await page.locator("#plane").boundingBox();
+    assert.ok(plane.width > 200 && plane.width <= width, `the plane fits at ${width}px`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  }
+});

@@ -1,0 +1,588 @@
+// The page: one state, one Lab, one frame loop. Training runs in time-boxed slices so
+// drawing keeps its frame rate; views redraw from engine memory each frame.
+import { wasm, Lab, digitsBytes, encodeLink, decodeLink, f32, f64 } from "./engine.js";
+import * as S from "./state.js";
+import { bindControls } from "./controls.js";
+import { Plane } from "./plane.js";
+import { Diagram } from "./diagram.js";
+import { drawCharts, historyCsv } from "./charts.js";
+import { download, readFile, onDrop } from "./io.js";
+import { views } from "./views/index.js";
+
+const $ = (id) => document.getElementById(id);
+/** The frame interval to keep: 60 frames per second, with a little slack. */
+const FRAME_MS = 17.2;
+/** Least and most milliseconds of a frame given to training. */
+const TRAIN_MS = [0.5, 12];
+/** Heatmap cells per side. */
+const GRID_SIDE = 48;
+const CSV_STORAGE_KEY = `${S.STORAGE_KEY}.csv`;
+const CSV_STORAGE_MAX = 2 * 1024 * 1024;
+
+let state = S.defaults();
+let built = null;
+let lab = null;
+let csvBytes = null;
+let playing = false;
+let selectedWeight = null;
+let dirty = true;
+const stats = { fps: 0, stepsPerSecond: 0, epochsPerSecond: 0, frames: 0 };
+
+// ---- messages ------------------------------------------------------------------
+
+function message(text, { kind = "error", actions = [] } = {}) {
+  const box = document.createElement("div");
+  box.className = `message ${kind}`;
+  const p = document.createElement("p");
+  p.textContent = text;
+  box.append(p);
+  for (const [label, fn] of [...actions, ["Dismiss", () => {}]]) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", () => {
+      box.remove();
+      fn();
+    });
+    box.append(b);
+  }
+  $("messages").append(box);
+  while ($("messages").children.length > 4) $("messages").firstChild.remove();
+}
+
+const errorText = (e) => (e instanceof Error ? e.message : String(e));
+
+// ---- building the lab ------------------------------------------------------------
+
+async function dataBytes(s) {
+  if (s.data.kind === "digits") return digitsBytes();
+  if (s.data.kind === "csv") return csvBytes;
+  return null;
+}
+
+/** Builds a Lab for `s`. On failure the old lab and state stay and a message says why. */
+async function build(s, { keepWeights = false, model = null } = {}) {
+  let next;
+  try {
+    const bytes = await dataBytes(s);
+    next = new Lab(S.engineConfig(s), bytes ?? undefined);
+  } catch (e) {
+    message(`Could not build that: ${errorText(e)}`);
+    if (built) state = structuredClone(built);
+    controls.render(state);
+    return false;
+  }
+  const weights = model ?? (keepWeights && lab ? lab.exportModel() : null);
+  if (weights) {
+    try {
+      next.importWeights(weights);
+    } catch (e) {
+      if (model) message(`The saved weights were not loaded: ${errorText(e)}`, { kind: "note" });
+    }
+  }
+  lab?.free();
+  lab = next;
+  state = s;
+  built = structuredClone(s);
+  afterBuild();
+  return true;
+}
+
+function afterBuild() {
+  const dims = lab.features() === 2 ? "2" : "n";
+  document.body.dataset.dims = dims;
+  const names = JSON.parse(lab.classNames());
+  const addClass = $("add-class");
+  addClass.replaceChildren(...names.map((n, i) => new Option(n, String(i))));
+  if (state.view.example >= lab.rows()) state.view.example = 0;
+  selectedWeight = null;
+  controls.render(state);
+  dirty = true;
+  save();
+}
+
+const hasTraining = () => lab && lab.steps() > 0;
+
+// ---- state changes ---------------------------------------------------------------
+
+async function onChange(path) {
+  if (path.startsWith("view.")) {
+    if (path === "view.palette") lab?.updateGrid(GRID_SIDE, state.view.palette);
+    dirty = true;
+    save();
+    return;
+  }
+  if (path.startsWith("training.") && path !== "training.batch_size") {
+    try {
+      lab.setTraining(JSON.stringify(state.training));
+      built = structuredClone(state);
+      save();
+    } catch (e) {
+      message(errorText(e));
+      state = structuredClone(built);
+      controls.render(state);
+    }
+    return;
+  }
+  if (path.startsWith("data.") && path !== "data.validation") {
+    state.data.added = [];
+    state.data.removed = [];
+  }
+  const keep = path === "data.validation" || path === "training.batch_size" || path === "data.edit";
+  await build(structuredClone(state), { keepWeights: keep });
+}
+
+const controls = bindControls(() => state, onChange);
+
+// ---- storage and links -----------------------------------------------------------
+
+let saveTimer = 0;
+function save() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveNow, 300);
+}
+
+function saveNow() {
+  if (!lab) return;
+  try {
+    localStorage.setItem(S.STORAGE_KEY, S.writeSaved(state, lab.exportModel()));
+  } catch (e) {
+    message(`The session could not be saved in this browser: ${errorText(e)}`, { kind: "note" });
+  }
+}
+
+function saveCsv(bytes) {
+  try {
+    if (bytes.length <= CSV_STORAGE_MAX) localStorage.setItem(CSV_STORAGE_KEY, new TextDecoder().decode(bytes));
+    else {
+      localStorage.removeItem(CSV_STORAGE_KEY);
+      message("The uploaded file is too large to keep in browser storage; after a reload, upload it again.", { kind: "note" });
+    }
+  } catch {
+    message("The uploaded file could not be kept in browser storage; after a reload, upload it again.", { kind: "note" });
+  }
+}
+
+async function restore() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.has("s") && decodeLink) {
+    try {
+      const { config, model } = JSON.parse(decodeLink(hash.get("s")));
+      const { state: s, notes } = S.parse({ ...config, view: state.view });
+      notes.forEach((n) => message(n, { kind: "note" }));
+      if (s.data.kind === "csv") {
+        message("Links do not carry uploaded data; upload the CSV again.", { kind: "note" });
+        s.data.kind = "circles";
+      }
+      if (await build(s, { model })) return;
+    } catch (e) {
+      message(`The link could not be read: ${errorText(e)}`);
+    }
+  }
+  const saved = S.readSaved(localStorage.getItem(S.STORAGE_KEY));
+  saved.notes.forEach((n) => message(n, { kind: "note" }));
+  if (saved.state.data.kind === "csv") {
+    const text = localStorage.getItem(CSV_STORAGE_KEY);
+    if (text) csvBytes = new TextEncoder().encode(text);
+    else saved.state.data.kind = "circles";
+  }
+  if (!(await build(saved.state, { model: saved.model }))) await build(S.defaults());
+}
+
+// ---- training --------------------------------------------------------------------
+
+function setPlaying(on) {
+  playing = on;
+  $("play").textContent = on ? "Pause" : "Play";
+  dirty = true;
+}
+
+function diverged(e) {
+  setPlaying(false);
+  message(`${errorText(e)}`, { actions: [["Reset", () => resetNetwork(true)]] });
+}
+
+function trainFor(budgetMs, maxSteps) {
+  const start = performance.now();
+  let done = 0;
+  let chunk = 1;
+  while (done < maxSteps && performance.now() - start < budgetMs) {
+    const n = Math.min(chunk, maxSteps - done);
+    lab.step(n);
+    done += n;
+    chunk = Math.min(chunk * 2, 4096);
+  }
+  return done;
+}
+
+function stopReached() {
+  const { stop, stop_value: v } = state.view;
+  if (stop === "val_accuracy") return lab.last("val_accuracy") >= v;
+  if (stop === "val_loss") return lab.last("val_loss") <= v;
+  if (stop === "epochs") return lab.epoch() >= v;
+  return false;
+}
+
+async function resetNetwork(skipConfirm = false) {
+  if (!skipConfirm && hasTraining() && !confirm("Discard the trained network and start again?")) return;
+  setPlaying(false);
+  await build(structuredClone(state));
+}
+
+// ---- drawing ---------------------------------------------------------------------
+
+const plane = new Plane($("plane"));
+const diagram = new Diagram($("diagram"));
+let lastCharts = 0;
+let lastConfusion = 0;
+
+function speedLabel() {
+  const v = Number($("speed").value);
+  return v >= 20 ? "max" : `${Math.round(10 ** (v / 4))} steps/s`;
+}
+
+function status() {
+  const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+  const cls = JSON.parse(lab.classNames()).length > 0;
+  let text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("train_loss"), 4)}`;
+  if (!Number.isFinite(lab.last("train_loss"))) text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("step_loss"), 4)}`;
+  if (cls) text += ` · training accuracy ${fmt(lab.last("train_accuracy"))} · validation accuracy ${fmt(lab.last("val_accuracy"))}`;
+  else text += ` · validation loss ${fmt(lab.last("val_loss"), 4)}`;
+  $("status").textContent = text;
+  const batch = state.training.batch_size;
+  $("counters").textContent = `step ${lab.steps()} · ${Math.round(stats.epochsPerSecond)} epochs/s · ${Math.round(stats.stepsPerSecond * batch).toLocaleString("en")} examples/s · ${stats.fps} fps · learning rate ${lab.learningRate().toPrecision(3)}`;
+}
+
+function confusion() {
+  const names = JSON.parse(lab.classNames());
+  const box = $("confusion");
+  if (names.length === 0) {
+    box.replaceChildren();
+    return;
+  }
+  const counts = lab.confusion();
+  const c = names.length;
+  const table = document.createElement("table");
+  const caption = document.createElement("caption");
+  caption.textContent = "Confusion matrix (validation): rows true, columns predicted";
+  table.append(caption);
+  const head = table.insertRow();
+  head.insertCell().textContent = "";
+  names.forEach((n) => (head.insertCell().textContent = n));
+  let max = 1;
+  for (const v of counts) max = Math.max(max, v);
+  for (let t = 0; t < c; t++) {
+    const row = table.insertRow();
+    row.insertCell().textContent = names[t];
+    for (let p = 0; p < c; p++) {
+      const cell = row.insertCell();
+      cell.textContent = String(counts[t * c + p]);
+      cell.style.setProperty("--w", (counts[t * c + p] / max).toFixed(3));
+      cell.className = t === p ? "hit" : "miss";
+    }
+  }
+  box.replaceChildren(table);
+}
+
+function selectionText() {
+  const el = $("selection");
+  if (!selectedWeight) {
+    el.textContent = `Example ${state.view.example} selected. Click a weight to select it.`;
+    return;
+  }
+  const { layer, unit, input } = selectedWeight;
+  const sizes = lab.layerSizes();
+  const w = f32(lab.weightsPtr(layer), sizes[layer + 1] * sizes[layer]);
+  el.textContent = `Selected weight w[${layer + 1}][${unit + 1}][${input + 1}] (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${w[unit * sizes[layer] + input].toFixed(5)}`;
+}
+
+const viewContext = {
+  get lab() { return lab; },
+  get state() { return state; },
+  get playing() { return playing; },
+  now: 0,
+  selected: () => selectedWeight,
+  select: (w) => { selectedWeight = w; dirty = true; },
+  example: () => state.view.example,
+  redraw: () => { dirty = true; },
+};
+
+function render(now) {
+  if (lab.features() === 2) lab.updateGrid(GRID_SIDE, state.view.palette);
+  plane.draw(lab, state.view.palette, state.view.example);
+  diagram.draw(lab, state.view.palette, state.view.example, selectedWeight);
+  selectionText();
+  status();
+  if (now - lastCharts > 500 || !playing) {
+    drawCharts(lab, state, JSON.parse(lab.classNames()).length > 0);
+    lastCharts = now;
+  }
+  if (now - lastConfusion > 500 || !playing) {
+    confusion();
+    lastConfusion = now;
+  }
+  viewContext.now = now;
+  for (const v of views) v.update(viewContext);
+}
+
+let lastFrame = performance.now();
+let owed = 0;
+let frameCount = 0;
+let frameWindow = performance.now();
+let stepWindow = 0;
+let epochWindowStart = 0;
+let lastSave = 0;
+let trainMs = 4;
+
+function frame(now) {
+  requestAnimationFrame(frame);
+  if (!lab) return;
+  const dt = Math.min(0.1, (now - lastFrame) / 1000);
+  lastFrame = now;
+  frameCount++;
+  if (now - frameWindow >= 1000) {
+    stats.fps = Math.round((frameCount * 1000) / (now - frameWindow));
+    stats.stepsPerSecond = (stepWindow * 1000) / (now - frameWindow);
+    stats.epochsPerSecond = ((lab.epoch() - epochWindowStart) * 1000) / (now - frameWindow);
+    frameCount = 0;
+    stepWindow = 0;
+    epochWindowStart = lab.epoch();
+    frameWindow = now;
+  }
+  if (playing) {
+    const v = Number($("speed").value);
+    let max = Infinity;
+    if (v < 20) {
+      owed += 10 ** (v / 4) * dt;
+      max = Math.floor(owed);
+      owed -= max;
+    }
+    // The browser's own raster and composite time is invisible here, so the training
+    // slice follows the measured frame interval: shrink fast when frames run long.
+    trainMs = dt * 1000 > FRAME_MS ? trainMs * 0.85 : trainMs + 0.1;
+    trainMs = Math.min(TRAIN_MS[1], Math.max(TRAIN_MS[0], trainMs));
+    try {
+      stepWindow += trainFor(trainMs, max);
+    } catch (e) {
+      diverged(e);
+    }
+    if (playing && stopReached()) {
+      setPlaying(false);
+      message(`Stopped: the stop condition was reached at epoch ${lab.epoch()}.`, { kind: "note" });
+    }
+    if (now - lastSave > 3000) {
+      save();
+      lastSave = now;
+    }
+  }
+  if (playing || dirty) {
+    render(now);
+    dirty = false;
+  }
+}
+
+// ---- controls ----------------------------------------------------------------------
+
+$("play").addEventListener("click", () => setPlaying(!playing));
+$("step").addEventListener("click", () => {
+  setPlaying(false);
+  try {
+    lab.step(1);
+  } catch (e) {
+    diverged(e);
+  }
+  dirty = true;
+});
+$("epoch-step").addEventListener("click", () => {
+  setPlaying(false);
+  try {
+    lab.runEpoch();
+  } catch (e) {
+    diverged(e);
+  }
+  dirty = true;
+});
+$("reset").addEventListener("click", () => resetNetwork());
+$("speed").addEventListener("input", () => {
+  $("speed-readout").textContent = speedLabel();
+  state.view.speed = Number($("speed").value);
+  save();
+});
+
+$("upload").addEventListener("click", () => $("upload-file").click());
+$("upload-file").addEventListener("change", async (e) => {
+  const file = e.target.files?.[0];
+  e.target.value = "";
+  if (file) await loadCsv(file);
+});
+onDrop((file) => (file.name.endsWith(".json") ? importWeights(file) : loadCsv(file)));
+
+async function loadCsv(file) {
+  let bytes;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    message(errorText(e));
+    return;
+  }
+  const previous = csvBytes;
+  csvBytes = bytes;
+  const s = structuredClone(state);
+  s.data.kind = "csv";
+  s.data.added = [];
+  s.data.removed = [];
+  if (await build(s)) {
+    saveCsv(bytes);
+    message(`Loaded "${file.name}": ${lab.rows()} rows, ${lab.features()} features.`, { kind: "note" });
+  } else {
+    csvBytes = previous;
+  }
+}
+
+$("export").addEventListener("click", () => download("backprop-lab-model.json", lab.exportModel()));
+$("import").addEventListener("click", () => $("import-file").click());
+$("import-file").addEventListener("change", async (e) => {
+  const file = e.target.files?.[0];
+  e.target.value = "";
+  if (file) await importWeights(file);
+});
+
+async function importWeights(file) {
+  let text;
+  try {
+    text = new TextDecoder().decode(await readFile(file));
+  } catch (e) {
+    message(errorText(e));
+    return;
+  }
+  try {
+    lab.importWeights(text);
+    dirty = true;
+    save();
+    message(`Weights loaded from "${file.name}".`, { kind: "note" });
+    return;
+  } catch (e) {
+    let config = null;
+    try {
+      config = JSON.parse(text)?.training ?? null;
+    } catch {
+      // The engine's message below says what is wrong with the text.
+    }
+    if (!config) {
+      message(`Could not import "${file.name}": ${errorText(e)}`);
+      return;
+    }
+    const { state: s } = S.parse({ ...config, view: state.view });
+    if (s.data.kind === "csv" && !csvBytes) {
+      message(`"${file.name}" was trained on an uploaded CSV; upload that file first, then import the weights.`);
+      return;
+    }
+    if (hasTraining() && !confirm("These weights need their own network and data; replace the current network?")) return;
+    if (await build(s, { model: text })) message(`Loaded "${file.name}" with its configuration.`, { kind: "note" });
+  }
+}
+
+$("history").addEventListener("click", () => {
+  const read = (name, layer) => {
+    const n = lab.historyLen(name, layer);
+    return { values: Array.from(f64(lab.historyPtr(name, layer), n)), stride: lab.historyStride(name, layer) };
+  };
+  download("backprop-lab-history.csv", historyCsv(lab, read), "text/csv");
+});
+
+$("link").addEventListener("click", async () => {
+  if (!encodeLink) return;
+  const withWeights = $("link-weights").checked;
+  let link;
+  try {
+    const { data, features, network, training } = state;
+    link = `${location.origin}${location.pathname}#s=${encodeLink(JSON.stringify({ data, features, network, training }), withWeights ? lab.exportModel() : undefined)}`;
+  } catch (e) {
+    message(errorText(e));
+    return;
+  }
+  try {
+    await navigator.clipboard.writeText(link);
+    message("Link copied to the clipboard.", { kind: "note" });
+  } catch {
+    message(`Copy this link: ${link}`, { kind: "note" });
+  }
+});
+
+$("plane").addEventListener("click", async (e) => {
+  if (!lab || lab.gridSide() === 0 || lab.features() !== 2) return;
+  const dpr = window.devicePixelRatio || 1;
+  const rect = e.target.getBoundingClientRect();
+  const px = (e.clientX - rect.left) * dpr;
+  const py = (e.clientY - rect.top) * dpr;
+  const mode = document.querySelector("input[name=click-mode]:checked").value;
+  if (e.shiftKey) {
+    const r = plane.nearest(lab, px, py);
+    if (r < 0) return;
+    await editPoints((s, generated) => {
+      if (r < generated) s.data.removed.push(r);
+      else s.data.added.splice(r - generated, 1);
+    });
+  } else if (mode === "add") {
+    const [x, y] = plane.transform(lab).toData(px, py);
+    await editPoints((s) => s.data.added.push([x, y, Number($("add-class").value)]));
+  } else {
+    state.view.example = plane.nearest(lab, px, py);
+    dirty = true;
+  }
+});
+
+async function editPoints(edit) {
+  const s = structuredClone(state);
+  const generated = lab.rows() - s.data.added.length;
+  edit(s, generated);
+  await build(s, { keepWeights: true });
+}
+
+$("diagram").addEventListener("click", (e) => {
+  const dpr = window.devicePixelRatio || 1;
+  const rect = e.target.getBoundingClientRect();
+  selectedWeight = diagram.hit((e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr) ?? selectedWeight;
+  dirty = true;
+});
+$("diagram").addEventListener("mousemove", (e) => {
+  const dpr = window.devicePixelRatio || 1;
+  const rect = e.target.getBoundingClientRect();
+  const hover = diagram.nodeAt((e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr);
+  if (JSON.stringify(hover) !== JSON.stringify(diagram.hover)) {
+    diagram.hover = hover;
+    dirty = true;
+  }
+});
+$("diagram").addEventListener("mouseleave", () => {
+  diagram.hover = null;
+  dirty = true;
+});
+
+window.addEventListener("keydown", (e) => {
+  const t = e.target;
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+  if (e.key === " " && !(t instanceof HTMLButtonElement)) {
+    e.preventDefault();
+    $("play").click();
+  } else if (e.key === "s") $("step").click();
+  else if (e.key === "r") $("reset").click();
+});
+window.addEventListener("resize", () => (dirty = true));
+window.addEventListener("pagehide", saveNow);
+
+// ---- start -------------------------------------------------------------------------
+
+window.backpropLab = {
+  memory: wasm.memory,
+  stats: () => ({ ...stats, epoch: lab?.epoch() ?? 0, steps: lab?.steps() ?? 0 }),
+  lab: () => lab,
+  state: () => state,
+};
+
+for (const v of views) v.mount(document.getElementById("inspect"), viewContext);
+await restore();
+$("speed").value = String(state.view.speed);
+$("speed-readout").textContent = speedLabel();
+requestAnimationFrame(frame);
