@@ -37,11 +37,13 @@ const WORKLOADS = {
   },
 };
 
-/** Our variants: the precision and the training kernel passed in the configuration. */
+/** Our variants: the precision and the training kernel passed in the configuration, and
+ * the benchMatmul variant (the last one, ndarray's product, only multiplies). */
 const OURS = {
   "ours-f32-simd": { precision: "f32", kernel: "simd", matmul: "f32-simd" },
   "ours-f32-scalar": { precision: "f32", kernel: "scalar", matmul: "f32-scalar" },
   "ours-f64": { precision: "f64", kernel: null, matmul: "f64" },
+  "ours-f32-ndarray": { precision: "f32", kernel: null, matmul: "f32" },
 };
 
 function ourConfig(w, engine) {

@@ -26,6 +26,7 @@ const LABELS = {
   "ours-f32-simd": "ours, f32, SIMD kernel",
   "ours-f32-scalar": "ours, f32, scalar kernel",
   "ours-f64": "ours, f64",
+  "ours-f32-ndarray": "ours, f32, ndarray general_mat_mul",
   "tfjs-wasm": `TF.js ${PKG["@tensorflow/tfjs-backend-wasm"]} wasm (1 thread)`,
   "tfjs-cpu": `TF.js ${PKG["@tensorflow/tfjs-backend-cpu"]} cpu (JavaScript)`,
   convnetjs: `ConvNetJS ${PKG.convnetjs}`,
@@ -33,7 +34,7 @@ const LABELS = {
 };
 const OURS = ["ours-f32-simd", "ours-f32-scalar", "ours-f64"];
 const TRAIN_ENGINES = [...OURS, "tfjs-wasm", "tfjs-cpu", "convnetjs", "brainjs"];
-const MATMUL_ENGINES = [...OURS, "tfjs-wasm", "tfjs-cpu"];
+const MATMUL_ENGINES = [...OURS, "ours-f32-ndarray", "tfjs-wasm", "tfjs-cpu"];
 const PEERS = TRAIN_ENGINES.filter((e) => !OURS.includes(e));
 
 function median(values) {
@@ -266,9 +267,12 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
   engine once, in an order rotated by one each round (interleaved, so noise and drift hit all engines alike).
   The table gives the median of the ${RUNS} runs and every run.
 - Ours runs \`benchEpochs(config, precision, seconds, data)\` (crate/src/web/bench.rs): the trainer the Lab builds
-  from the same configuration, with \`training.kernel\` = "simd" or "scalar"; the f64 variant rebuilds the same
-  data, network (same seed) and hyper-parameters over f64. Matrix products: \`benchMatmul(n, "f32-simd" |
-  "f32-scalar" | "f64", seconds)\`, ndarray's \`general_mat_mul\`.
+  from the same configuration, with \`training.kernel\` = "simd" (the blocked 4x4 simd128 product of
+  crate/src/engine/kernels.rs) or "scalar" (its plain triple loop); the f64 variant rebuilds the same data,
+  network (same seed) and hyper-parameters over f64 (f64 products always take the plain loop). Matrix products:
+  \`benchMatmul(n, variant, seconds)\` times the engine's layer kernel \`gemm_abt\` (C = A Bᵀ, the shape every
+  layer product is put in; 2n³ FLOP like A B) with "f32-simd", "f32-scalar", "f64", and ndarray's
+  \`general_mat_mul\` ("f32") for reference.
 - Page load: ${LOAD_RUNS} loads of \`index.html\`, each in a fresh browser context; time from navigation start
   (\`performance.now()\` origin) to the first time the \`[role=status]\` element reads "Epoch N" or "N epochs" with N > 0
   (a MutationObserver installed before the page's scripts). ${loadLine("Without input", passive)}${clicked ? `. ${loadLine("With Play clicked", clicked)}` : ""}.
@@ -297,8 +301,8 @@ ${learnTable}
 ${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
 ## Differences between the engines
 
-- **The SIMD and scalar kernels are not separate code yet**: the harness passes \`training.kernel\` and the matmul
-  variant names, but until the kernel choice lands in the engine both f32 rows run the same code.
+- **W1's network is tiny** (layers of 8 units, batches of 10): there the products are a small part of an epoch,
+  so the SIMD and scalar kernels are close; W2 and W3 show the kernels' difference.
 - **TF.js packaging**: tfjs-core's own browser script (\`tf-core.min.js\`) does not register the gradient
   functions (\`tf.train.sgd\` then fails with "gradient function not found for Multiply"); the union package
   registers them, and its ES modules cannot be loaded without a bundler (extensionless imports). So the page

@@ -61,7 +61,7 @@ export class Diagram {
     return null;
   }
 
-  draw(lab, palette, example, selected) {
+  draw(lab, palette, example, selected, highlight = null) {
     fitCanvas(this.canvas);
     const ctx = this.ctx;
     const { width: w, height: h } = this.canvas;
@@ -69,6 +69,13 @@ export class Diagram {
     ctx.fillRect(0, 0, w, h);
     const sizes = Array.from(lab.layerSizes());
     this.layout(sizes);
+    if (highlight != null && this.nodes[highlight]) {
+      // The ledger's current step: its layer's column (1-based layers; 0 is the input).
+      const col = this.nodes[highlight];
+      const r = col[0].r;
+      ctx.fillStyle = "rgba(255, 214, 0, 0.35)";
+      ctx.fillRect(col[0].x - 2.2 * r, 0, 4.4 * r, h);
+    }
     const acts = example >= 0 && example < lab.rows()
       ? f32(lab.pointActivationsPtr(example), sizes.reduce((a, b) => a + b, 0))
       : null;

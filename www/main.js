@@ -25,6 +25,7 @@ let lab = null;
 let csvBytes = null;
 let playing = false;
 let selectedWeight = null;
+let highlightLayer = null;
 let dirty = true;
 const stats = { fps: 0, stepsPerSecond: 0, epochsPerSecond: 0, frames: 0 };
 
@@ -292,8 +293,41 @@ function selectionText() {
   }
   const { layer, unit, input } = selectedWeight;
   const sizes = lab.layerSizes();
+  if (input < 0) {
+    const b = f32(lab.biasesPtr(layer), sizes[layer + 1]);
+    el.textContent = `Selected bias b${layer + 1}[${unit + 1}] (layer ${layer + 1}, unit ${unit + 1}) = ${b[unit].toFixed(5)}`;
+    return;
+  }
   const w = f32(lab.weightsPtr(layer), sizes[layer + 1] * sizes[layer]);
-  el.textContent = `Selected weight w[${layer + 1}][${unit + 1}][${input + 1}] (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${w[unit * sizes[layer] + input].toFixed(5)}`;
+  el.textContent = `Selected weight w${layer + 1}[${unit + 1}][${input + 1}] (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${w[unit * sizes[layer] + input].toFixed(5)}`;
+}
+
+const tip = document.createElement("div");
+tip.className = "tooltip";
+tip.setAttribute("role", "tooltip");
+tip.hidden = true;
+document.body.append(tip);
+let hoverWeight = null;
+let hoverAt = [0, 0];
+
+/** The chain rule for the weight under the cursor, with the engine's current numbers. */
+function chainTip() {
+  if (!hoverWeight) {
+    tip.hidden = true;
+    return;
+  }
+  const { layer, unit, input } = hoverWeight;
+  try {
+    const c = JSON.parse(lab.chain(layer, unit, input, state.view.example));
+    const f = (v) => Number(v.toPrecision(4));
+    const name = `w${layer + 1}[${unit + 1}][${input + 1}]`;
+    tip.textContent = `dC/d${name} = dC/da × da/dz × dz/dw\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${state.view.example})\nsummed over the batch: ${f(c.batch)}`;
+    tip.hidden = false;
+    tip.style.left = `${hoverAt[0] + 14}px`;
+    tip.style.top = `${hoverAt[1] + 14}px`;
+  } catch (e) {
+    tip.textContent = errorText(e);
+  }
 }
 
 const viewContext = {
@@ -304,14 +338,31 @@ const viewContext = {
   selected: () => selectedWeight,
   select: (w) => { selectedWeight = w; dirty = true; },
   example: () => state.view.example,
+  setExample: (r) => { state.view.example = r; dirty = true; save(); },
   redraw: () => { dirty = true; },
+  highlight: (layer) => { highlightLayer = layer; dirty = true; },
+  /** Loads a configuration (with optional CSV text and model file): a lesson. */
+  load: async (s, { csv = null, model = null } = {}) => {
+    if (hasTraining() && !confirm("Discard the trained network and load this lesson?")) return false;
+    setPlaying(false);
+    const previous = csvBytes;
+    if (csv != null) csvBytes = new TextEncoder().encode(csv);
+    const ok = await build(s, { model });
+    if (ok && csv != null) saveCsv(csvBytes);
+    if (!ok) csvBytes = previous;
+    return ok;
+  },
+  play: () => setPlaying(true),
+  onReady: (fn) => readyHooks.push(fn),
 };
+const readyHooks = [];
 
 function render(now) {
   if (lab.features() === 2) lab.updateGrid(GRID_SIDE, state.view.palette);
   plane.draw(lab, state.view.palette, state.view.example);
-  diagram.draw(lab, state.view.palette, state.view.example, selectedWeight);
+  diagram.draw(lab, state.view.palette, state.view.example, selectedWeight, highlightLayer);
   selectionText();
+  chainTip();
   status();
   if (now - lastCharts > 500 || !playing) {
     drawCharts(lab, state, JSON.parse(lab.classNames()).length > 0);
@@ -548,7 +599,14 @@ $("diagram").addEventListener("click", (e) => {
 $("diagram").addEventListener("mousemove", (e) => {
   const dpr = window.devicePixelRatio || 1;
   const rect = e.target.getBoundingClientRect();
-  const hover = diagram.nodeAt((e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr);
+  const [px, py] = [(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr];
+  const weight = diagram.hit(px, py);
+  hoverAt = [e.pageX, e.pageY];
+  if (JSON.stringify(weight) !== JSON.stringify(hoverWeight)) {
+    hoverWeight = weight;
+    dirty = true;
+  }
+  const hover = diagram.nodeAt(px, py);
   if (JSON.stringify(hover) !== JSON.stringify(diagram.hover)) {
     diagram.hover = hover;
     dirty = true;
@@ -556,6 +614,7 @@ $("diagram").addEventListener("mousemove", (e) => {
 });
 $("diagram").addEventListener("mouseleave", () => {
   diagram.hover = null;
+  hoverWeight = null;
   dirty = true;
 });
 
@@ -579,6 +638,14 @@ window.backpropLab = {
   stats: () => ({ ...stats, epoch: lab?.epoch() ?? 0, steps: lab?.steps() ?? 0 }),
   lab: () => lab,
   state: () => state,
+  /** Viewport coordinates of the middle of weight W[layer][unit][input] in the diagram. */
+  weightPoint: (layer, unit, input) => {
+    const e = diagram.edges.find((d) => d.layer === layer && d.unit === unit && d.input === input);
+    if (!e) return null;
+    const rect = $("diagram").getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    return { x: rect.left + (e.from.x + e.to.x) / 2 / dpr, y: rect.top + (e.from.y + e.to.y) / 2 / dpr };
+  },
 };
 
 for (const v of views) v.mount(document.getElementById("inspect"), viewContext);
@@ -586,3 +653,4 @@ await restore();
 $("speed").value = String(state.view.speed);
 $("speed-readout").textContent = speedLabel();
 requestAnimationFrame(frame);
+readyHooks.forEach((fn) => fn());

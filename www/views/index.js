@@ -1,4 +1,8 @@
 // The inspection views under the lab. Each module exports `mount(container, context)`
 // once and `update(context)` every frame; a view decides itself how often to redraw.
-// `context` is { lab, state, playing, now, select(weight), selected(), example() }.
-export const views = [];
+// `context` is { lab, state, playing, now, select(weight), selected(), example(), ... }.
+import * as lessons from "./lessons.js";
+import * as ledger from "./ledger.js";
+import * as nudge from "./nudge.js";
+
+export const views = [lessons, ledger, nudge];

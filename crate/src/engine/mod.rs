@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod api;
+pub mod collapse;
 pub mod dataset;
 pub mod error;
 pub mod gradcheck;
@@ -10,15 +11,18 @@ pub mod grid;
 pub mod init;
 pub mod kernels;
 pub mod layer;
+pub mod ledger;
 pub mod limits;
 pub mod link;
 pub mod loss;
 pub mod model_json;
 pub mod network;
+pub mod nudge;
 pub mod optim;
 pub mod real;
 pub mod session;
 pub mod train;
+pub mod views;
 
 pub use error::EngineError;
 pub use real::Real;

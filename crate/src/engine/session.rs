@@ -83,6 +83,8 @@ pub struct NetConfig {
     pub output: String,
     /// Loss name, or "auto" (sigmoid or softmax cross-entropy for classes, mse for values).
     pub loss: String,
+    /// Reduction of the loss over a batch: mean or sum.
+    pub reduction: String,
     /// Initialiser name.
     pub init: String,
     /// Standard deviation of the gaussian initialiser.
@@ -106,6 +108,7 @@ impl Default for NetConfig {
             ],
             output: "auto".into(),
             loss: "auto".into(),
+            reduction: "mean".into(),
             init: "xavier".into(),
             init_std: 0.1,
             seed: 1,
@@ -395,7 +398,7 @@ impl Session {
             input_dim: transform.output_dim(data.features()),
             layers,
             loss,
-            reduction: Reduction::Mean,
+            reduction: Reduction::parse(&config.network.reduction)?,
             l2: config.training.l2,
         };
         let mut net = Network::<f64>::zeros(&arch)?;
@@ -572,5 +575,24 @@ impl Session {
             }
         }
         Ok(&self.point)
+    }
+
+    /// The network in f64, for inspection.
+    pub fn network_f64(&self) -> Network<f64> {
+        self.trainer.net.cast()
+    }
+
+    /// Network inputs and targets, in f64, of the data rows `idx`.
+    pub fn rows_f64(&self, idx: &[usize]) -> Result<(Array2<f64>, Array2<f64>)> {
+        if let Some(&bad) = idx.iter().find(|&&r| r >= self.data.rows()) {
+            return Err(EngineError::Mismatch(format!(
+                "row {bad} does not exist; the data has {} rows",
+                self.data.rows()
+            )));
+        }
+        let d = self.data.select(idx);
+        let x = self.transform.apply(d.x.view())?;
+        let y = d.target.matrix(self.trainer.net.output_dim())?;
+        Ok((x, y))
     }
 }

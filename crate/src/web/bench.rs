@@ -1,11 +1,13 @@
 //! Benchmark entry points for `scripts/bench`: train the Lab's own configuration for a
 //! wall-clock budget, or multiply square matrices, and report the rate. The network,
 //! data and trainer are built exactly as the page builds them (`Session::new`); the f64
-//! variant rebuilds the same pieces over f64.
+//! variant rebuilds the same pieces over f64. The products are the engine's own layer
+//! kernel (`kernels::gemm_abt`, C = A B^T), with ndarray's `general_mat_mul` beside it.
 
 use super::js_error;
 use crate::engine::dataset::Target;
 use crate::engine::init::Init;
+use crate::engine::kernels::{gemm_abt, Kernel};
 use crate::engine::network::Network;
 use crate::engine::session::{Session, SessionConfig};
 use crate::engine::train::{evaluate, Rows, Trainer};
@@ -55,6 +57,7 @@ fn f64_trainer(config: &SessionConfig, data: Option<&[u8]>) -> Result<Trainer<f6
     let session = Session::new(config.clone(), data)?;
     let f32_net = &session.trainer.net;
     let mut net = Network::<f64>::zeros(&f32_net.architecture())?;
+    net.kernel = f32_net.kernel;
     let init = Init::parse(&config.network.init, config.network.init_std)?;
     init.apply(
         &mut net,
@@ -148,13 +151,31 @@ fn operand<T: Real>(n: usize, salt: usize) -> Array2<T> {
     })
 }
 
-fn time_matmul<T: Real>(n: usize, seconds: f64) -> f64 {
+/// How a product is computed: the engine's layer kernel, or ndarray.
+#[derive(Clone, Copy)]
+enum Product {
+    Engine(Kernel),
+    Ndarray,
+}
+
+/// One product c = a b^T (the layers' shape; ndarray multiplies by the transposed view).
+fn multiply<T: Real>(product: Product, a: &Array2<T>, b: &Array2<T>, c: &mut Array2<T>) {
+    let (n, m, k) = (a.nrows(), b.nrows(), a.ncols());
+    match (product, a.as_slice(), b.as_slice(), c.as_slice_mut()) {
+        (Product::Engine(kernel), Some(a), Some(b), Some(c)) => {
+            gemm_abt(kernel, a, b, c, n, m, k, false)
+        }
+        _ => general_mat_mul(T::one(), a, &b.t(), T::zero(), c),
+    }
+}
+
+fn time_matmul<T: Real>(n: usize, product: Product, seconds: f64) -> f64 {
     let (a, b) = (operand::<T>(n, 0), operand::<T>(n, 5));
     let mut c = Array2::<T>::zeros((n, n));
     let start = now_ms();
     let mut products = 0u64;
     loop {
-        general_mat_mul(T::one(), &a, &b, T::zero(), &mut c);
+        multiply(product, &a, &b, &mut c);
         products += 1;
         let elapsed = now_ms() - start;
         if elapsed >= seconds * 1e3 {
@@ -165,8 +186,10 @@ fn time_matmul<T: Real>(n: usize, seconds: f64) -> f64 {
     }
 }
 
-/// GFLOP/s (2 n^3 per product) of n x n products repeated for `seconds`. Variants:
-/// "f32-simd", "f32-scalar" (for now both the same ndarray product as "f32") and "f64".
+/// GFLOP/s (2 n^3 per product) of n x n products repeated for `seconds`. Variants: the
+/// engine's layer kernel as training runs it, "f32-simd", "f32-scalar" and "f64" (its
+/// default kernel, which for f64 is the plain loop); ndarray's `general_mat_mul`, "f32"
+/// and "f64-ndarray".
 pub fn matmul_gflops(n: usize, variant: &str, seconds: f64) -> Result<f64> {
     check_seconds(seconds)?;
     if n == 0 || n > 4096 {
@@ -175,10 +198,13 @@ pub fn matmul_gflops(n: usize, variant: &str, seconds: f64) -> Result<f64> {
         )));
     }
     match variant {
-        "f32" | "f32-simd" | "f32-scalar" => Ok(time_matmul::<f32>(n, seconds)),
-        "f64" => Ok(time_matmul::<f64>(n, seconds)),
+        "f32-simd" => Ok(time_matmul::<f32>(n, Product::Engine(Kernel::Simd), seconds)),
+        "f32-scalar" => Ok(time_matmul::<f32>(n, Product::Engine(Kernel::Scalar), seconds)),
+        "f64" => Ok(time_matmul::<f64>(n, Product::Engine(Kernel::default()), seconds)),
+        "f32" => Ok(time_matmul::<f32>(n, Product::Ndarray, seconds)),
+        "f64-ndarray" => Ok(time_matmul::<f64>(n, Product::Ndarray, seconds)),
         other => Err(EngineError::Model(format!(
-            "unknown matmul variant \"{other}\" (known: f32-simd, f32-scalar, f32, f64)"
+            "unknown matmul variant \"{other}\" (known: f32-simd, f32-scalar, f64, f32, f64-ndarray)"
         ))),
     }
 }
@@ -210,7 +236,7 @@ pub fn bench_learning(
 }
 
 /// GFLOP/s of repeated n x n matrix products for `seconds`; `variant` is "f32-simd",
-/// "f32-scalar", "f32" or "f64".
+/// "f32-scalar" or "f64" (the engine's layer kernel), "f32" or "f64-ndarray" (ndarray).
 #[wasm_bindgen(js_name = benchMatmul)]
 pub fn bench_matmul(n: usize, variant: &str, seconds: f64) -> std::result::Result<f64, JsError> {
     matmul_gflops(n, variant, seconds).map_err(js_error)
@@ -247,8 +273,20 @@ mod tests {
     }
 
     #[test]
+    fn the_kernels_and_ndarray_compute_the_same_product() {
+        let (a, b) = (operand::<f32>(37, 0), operand::<f32>(37, 5));
+        let mut want = Array2::zeros((37, 37));
+        multiply(Product::Ndarray, &a, &b, &mut want);
+        for kernel in [Kernel::Simd, Kernel::Scalar] {
+            let mut c = Array2::zeros((37, 37));
+            multiply(Product::Engine(kernel), &a, &b, &mut c);
+            assert!(c.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-3));
+        }
+    }
+
+    #[test]
     fn matmul_variants_and_bad_input() {
-        for v in ["f32-simd", "f32-scalar", "f64"] {
+        for v in ["f32-simd", "f32-scalar", "f64", "f32", "f64-ndarray"] {
             assert!(matmul_gflops(16, v, 0.01).unwrap() > 0.0);
         }
         assert!(matmul_gflops(16, "f16", 0.01).is_err());

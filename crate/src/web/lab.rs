@@ -40,6 +40,13 @@ fn series<'a>(lab: &'a Lab, name: &str, layer: usize) -> Result<&'a Series, Engi
     }
 }
 
+impl Lab {
+    /// The session behind the handle, for the other facade modules.
+    pub(super) fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
 #[wasm_bindgen]
 impl Lab {
     /// Builds a lab from the page's configuration JSON. `data` carries an uploaded

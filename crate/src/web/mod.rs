@@ -3,6 +3,7 @@
 
 mod bench;
 mod charts;
+mod inspect;
 mod lab;
 
 use crate::engine::api;

@@ -1,0 +1,211 @@
+//! The ledger: one example's whole forward and backward pass as numbers, in f64, each
+//! step with the equation it applies, plus the chain-rule factors of any weight.
+
+use super::activation::Activation;
+use super::error::{EngineError, Result};
+use super::loss::{gradient_of, Reduction};
+use super::network::Network;
+use ndarray::{s, Array2, ArrayView2};
+use serde_json::{json, Value};
+
+/// One operation of the pass, as the page lists it.
+fn step(kind: &str, layer: usize, equation: &str, name: &str, values: Value) -> Value {
+    json!({ "kind": kind, "layer": layer, "equation": equation, "name": name, "values": values })
+}
+
+fn rows(a: ArrayView2<f64>) -> Value {
+    json!(a.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+}
+
+fn vector(a: ArrayView2<f64>) -> Value {
+    json!(a.row(0).to_vec())
+}
+
+/// The ledger of example (x: one row, y: its target row), JSON:
+/// `{"cost": C, "steps": [{"kind": "forward"|"cost"|"backward", "layer", "equation",
+/// "name", "values"}]}`. Layers count from 1. The cost is the example's own (reduced
+/// over one row), plus the L2 penalty.
+pub fn ledger(net: &Network<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Value> {
+    if x.nrows() != 1 || y.nrows() != 1 {
+        return Err(EngineError::Mismatch(
+            "the ledger shows one example at a time".into(),
+        ));
+    }
+    let (cost, trace, grads) = net.cost_and_gradients(x, y)?;
+    let mut steps = Vec::new();
+    let last = net.layers.len();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let n = l + 1;
+        let prev = if l == 0 {
+            "x".to_string()
+        } else {
+            format!("a{l}")
+        };
+        steps.push(step(
+            "forward",
+            n,
+            &format!("z{n} = W{n} {prev} + b{n}"),
+            &format!("z{n}"),
+            vector(trace.z(l)),
+        ));
+        steps.push(step(
+            "forward",
+            n,
+            &format!("a{n} = {}(z{n})", layer.activation.name()),
+            &format!("a{n}"),
+            vector(trace.a(n)),
+        ));
+    }
+    steps.push(step(
+        "cost",
+        last,
+        &format!(
+            "C = {}(a{last}, y){}",
+            net.loss.name(),
+            if net.l2 > 0.0 { " + l2/2 sum W^2" } else { "" }
+        ),
+        "C",
+        json!(cost),
+    ));
+    let dc_da = gradient_of(net.loss, trace.output(), y, Reduction::Sum);
+    steps.push(step(
+        "backward",
+        last,
+        &format!("dC/da{last} = gradient of {} at a{last}", net.loss.name()),
+        &format!("dC/da{last}"),
+        vector(dc_da.view()),
+    ));
+    for l in (0..last).rev() {
+        let n = l + 1;
+        let layer = &net.layers[l];
+        let fprime: Vec<f64> = trace
+            .z(l)
+            .row(0)
+            .iter()
+            .zip(trace.a(n).row(0))
+            .map(|(&z, &a)| layer.activation.derivative(z, a))
+            .collect();
+        let (label, equation) = if n == last {
+            (
+                "BP1",
+                format!("delta{n} = dC/da{n} * {}'(z{n})", layer.activation.name()),
+            )
+        } else {
+            (
+                "BP2",
+                format!(
+                    "delta{n} = (W{}^T delta{}) * {}'(z{n})",
+                    n + 1,
+                    n + 1,
+                    layer.activation.name()
+                ),
+            )
+        };
+        let mut values = json!({
+            "fprime": fprime,
+            "delta": grads.delta[l].slice(s![..1, ..]).row(0).to_vec(),
+        });
+        if layer.activation == Activation::Relu {
+            values["mask"] = json!(trace
+                .z(l)
+                .row(0)
+                .iter()
+                .map(|&z| u8::from(z > 0.0))
+                .collect::<Vec<_>>());
+        }
+        if n < last {
+            let upstream = grads.delta[l + 1]
+                .slice(s![..1, ..])
+                .dot(&net.layers[l + 1].w);
+            values["upstream"] = json!(upstream.row(0).to_vec());
+        }
+        steps.push(
+            json!({ "kind": "backward", "layer": n, "rule": label, "equation": equation,
+            "name": format!("delta{n}"), "values": values }),
+        );
+        steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP3",
+            "equation": format!("dC/db{n} = delta{n}"), "name": format!("dC/db{n}"), "values": grads.db[l].to_vec() }));
+        let prev = if l == 0 {
+            "x".to_string()
+        } else {
+            format!("a{l}")
+        };
+        steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP4",
+            "equation": format!("dC/dW{n} = delta{n} {prev}^T{}", if net.l2 > 0.0 { " + l2 W" } else { "" }),
+            "name": format!("dC/dW{n}"), "values": rows(grads.dw[l].view()) }));
+    }
+    Ok(json!({ "cost": cost, "steps": steps }))
+}
+
+/// Which parameter: W[layer][unit][input], or the bias b[layer][unit] when `input` is
+/// None. Indices count from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Layer index.
+    pub layer: usize,
+    /// Unit (row of W).
+    pub unit: usize,
+    /// Input (column of W), or None for the bias.
+    pub input: Option<usize>,
+}
+
+impl Param {
+    /// Checks that the parameter exists in `net`.
+    pub fn check<T>(self, net: &Network<T>) -> Result<()>
+    where
+        T: super::real::Real,
+    {
+        let ok = net
+            .layers
+            .get(self.layer)
+            .is_some_and(|l| self.unit < l.units() && self.input.is_none_or(|i| i < l.fan_in()));
+        if ok {
+            Ok(())
+        } else {
+            Err(EngineError::Mismatch(
+                "that weight does not exist in this network".into(),
+            ))
+        }
+    }
+}
+
+/// The chain rule for one parameter on example (x, y), one row:
+/// dC/dw = dC/da * da/dz * dz/dw with the current numbers, and dC/dw of the whole
+/// batch (bx, by) from batch backprop. JSON `{"dC_da", "da_dz", "dz_dw", "product",
+/// "backprop", "batch"}`, where backprop is the example's dC/dw read from backprop.
+pub fn chain(
+    net: &Network<f64>,
+    (x, y): (ArrayView2<f64>, ArrayView2<f64>),
+    (bx, by): (ArrayView2<f64>, ArrayView2<f64>),
+    p: Param,
+) -> Result<Value> {
+    p.check(net)?;
+    let mut plain = net.clone();
+    plain.l2 = 0.0;
+    let (_, trace, grads) = plain.cost_and_gradients(x, y)?;
+    let (layer, unit) = (p.layer, p.unit);
+    // dC/da of this unit: the loss gradient at the output, or W^T delta from above.
+    let dc_da: Array2<f64> = if layer + 1 == net.layers.len() {
+        gradient_of(net.loss, trace.output(), y, net.reduction)
+    } else {
+        grads.delta[layer + 1]
+            .slice(s![..1, ..])
+            .dot(&net.layers[layer + 1].w)
+    };
+    let (z, a) = (trace.z(layer)[[0, unit]], trace.a(layer + 1)[[0, unit]]);
+    let da_dz = net.layers[layer].activation.derivative(z, a);
+    let dz_dw = p.input.map_or(1.0, |i| trace.a(layer)[[0, i]]);
+    let read = |g: &super::network::Gradients<f64>| match p.input {
+        Some(i) => g.dw[layer][[unit, i]],
+        None => g.db[layer][unit],
+    };
+    let (_, _, batch) = net.cost_and_gradients(bx, by)?;
+    Ok(json!({
+        "dC_da": dc_da[[0, unit]],
+        "da_dz": da_dz,
+        "dz_dw": dz_dw,
+        "product": dc_da[[0, unit]] * da_dz * dz_dw,
+        "backprop": read(&grads),
+        "batch": read(&batch),
+    }))
+}

@@ -1,0 +1,139 @@
+// The ledger: one example's forward and backward pass, every number from the engine in
+// f64, each row with the equation it applies; a stepper walks it one operation at a
+// time and highlights the layer in the network diagram; the gradient check beside it.
+import { panel, numbers, num, el } from "./panel.js";
+
+let body;
+let table;
+let checks;
+let collapseBox;
+let stepLabel;
+let current = -1;
+let steps = [];
+let lastLab = null;
+let lastTime = 0;
+let lastExample = -1;
+let lastSteps = -1;
+
+function highlightRow(ctx) {
+  [...table.tBodies[0].rows].forEach((r, i) => r.classList.toggle("current", i === current));
+  const s = steps[current];
+  stepLabel.textContent = current < 0 ? "All steps shown" : `Step ${current + 1} of ${steps.length}: ${s.equation}`;
+  ctx.highlight(s ? (s.kind === "forward" || s.kind === "backward" ? s.layer : null) : null);
+}
+
+function fill(ctx) {
+  const lab = ctx.lab;
+  const row = ctx.example();
+  let ledger;
+  try {
+    ledger = JSON.parse(lab.ledger(row));
+  } catch (e) {
+    table.tBodies[0].replaceChildren(el("tr", `The ledger cannot be shown: ${e.message}`));
+    return;
+  }
+  steps = ledger.steps;
+  const rows = steps.map((s, i) => {
+    const tr = document.createElement("tr");
+    tr.dataset.name = s.name;
+    tr.append(el("td", s.rule ?? s.kind), el("td", s.equation, "eq"));
+    const v = s.values;
+    let text;
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const parts = [];
+      if (v.upstream) parts.push(`W^T delta = ${numbers(v.upstream)}`);
+      parts.push(`f'(z) = ${numbers(v.fprime)}`);
+      if (v.mask) parts.push(`ReLU mask = [${v.mask.join(", ")}]`);
+      parts.push(`delta = ${numbers(v.delta)}`);
+      text = parts.join("\n");
+    } else text = numbers(v);
+    tr.append(el("td", text, "values"));
+    tr.addEventListener("click", () => {
+      current = i;
+      highlightRow(ctx);
+    });
+    return tr;
+  });
+  table.tBodies[0].replaceChildren(...rows);
+  if (current >= steps.length) current = -1;
+  highlightRow(ctx);
+  try {
+    const check = JSON.parse(lab.gradientCheckRow(row, 1e-5));
+    const t = document.createElement("table");
+    t.className = "checks";
+    t.append(el("caption", `Gradient check, example ${row}: backprop against central differences (h = 1e-5)`));
+    const head = t.insertRow();
+    ["layer", "tensor", "max relative error"].forEach((h) => head.append(el("th", h)));
+    for (const c of check) {
+      const r = t.insertRow();
+      r.append(el("td", String(c.layer)), el("td", c.tensor), el("td", c.max_relative_error.toExponential(2)));
+    }
+    checks.replaceChildren(t);
+  } catch (e) {
+    checks.replaceChildren(el("p", `Gradient check unavailable: ${e.message}`, "hint"));
+  }
+  try {
+    const c = JSON.parse(lab.collapseAffine());
+    collapseBox.replaceChildren(
+      el("h3", "Linear activations collapse"),
+      el("p", "Every activation here is the identity, so the whole network is one affine map a = W* x + b*:", "hint"),
+      el("pre", `W* = ${numbers(c.weights)}\nb* = ${numbers(c.biases)}`),
+      el("p", `Largest difference between the network and W* x + b* over all ${lab.rows()} rows: ${num(c.max_difference)}`, "collapse-diff"),
+    );
+  } catch {
+    collapseBox.replaceChildren();
+  }
+}
+
+export function mount(container, ctx) {
+  body = panel(container, "view-ledger", "Ledger: one example, forward and backward");
+  const controls = el("div", null, "view-controls");
+  const label = el("label", "Example ");
+  const input = document.createElement("input");
+  input.type = "number";
+  input.min = "0";
+  input.id = "ledger-example";
+  input.addEventListener("change", () => {
+    const r = Number(input.value);
+    if (Number.isInteger(r) && r >= 0 && r < ctx.lab.rows()) ctx.setExample(r);
+    else input.value = String(ctx.example());
+  });
+  label.append(input);
+  const prev = el("button", "Previous step");
+  const next = el("button", "Next step");
+  const all = el("button", "Show all");
+  for (const b of [prev, next, all]) b.type = "button";
+  prev.addEventListener("click", () => { current = Math.max(0, current - 1); highlightRow(ctx); });
+  next.addEventListener("click", () => { current = Math.min(steps.length - 1, current + 1); highlightRow(ctx); });
+  all.addEventListener("click", () => { current = -1; highlightRow(ctx); });
+  controls.append(label, prev, next, all);
+  stepLabel = el("p", "", "hint");
+  stepLabel.setAttribute("aria-live", "polite");
+  table = document.createElement("table");
+  table.className = "ledger";
+  const head = table.createTHead().insertRow();
+  ["rule", "equation", "values"].forEach((h) => head.append(el("th", h)));
+  table.createTBody();
+  checks = el("div", null, "checks-box");
+  collapseBox = el("div", null, "collapse");
+  const wrap = el("div", null, "ledger-wrap");
+  const scroll = el("div", null, "ledger-scroll");
+  scroll.append(table);
+  wrap.append(scroll, checks);
+  body.append(controls, stepLabel, wrap, collapseBox);
+  body.closest("details").addEventListener("toggle", () => { lastTime = 0; ctx.redraw(); });
+}
+
+export function update(ctx) {
+  if (!body.closest("details").open || !ctx.lab) return;
+  const example = ctx.example();
+  const steps = ctx.lab.steps();
+  const changed = ctx.lab !== lastLab || example !== lastExample || lastTime === 0;
+  if (!changed && (steps === lastSteps || ctx.now - lastTime < 400)) return;
+  lastSteps = steps;
+  lastLab = ctx.lab;
+  lastExample = example;
+  lastTime = ctx.now;
+  document.getElementById("ledger-example").value = String(example);
+  fill(ctx);
+}

@@ -1,0 +1,34 @@
+// Helpers the inspection views share: a collapsible panel and number formatting.
+
+/** A <details> panel with a heading, appended to `container`; returns its body. */
+export function panel(container, id, title, open = false) {
+  const details = document.createElement("details");
+  details.className = "panel view";
+  details.id = id;
+  details.open = open;
+  const summary = document.createElement("summary");
+  const h = document.createElement("h2");
+  h.textContent = title;
+  summary.append(h);
+  const body = document.createElement("div");
+  details.append(summary, body);
+  container.append(details);
+  return body;
+}
+
+/** A number as the notebooks print it: 6 significant digits. */
+export const num = (v) => (typeof v === "number" ? (Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : String(v)) : String(v));
+
+/** A vector or matrix of numbers as text. */
+export function numbers(v) {
+  if (Array.isArray(v)) return Array.isArray(v[0]) ? v.map((r) => `[${r.map(num).join(", ")}]`).join("\n") : `[${v.map(num).join(", ")}]`;
+  return num(v);
+}
+
+/** An element with text. */
+export function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text != null) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
