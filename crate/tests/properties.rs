@@ -36,23 +36,28 @@ const GRADCHECK_RTOL: f64 = 1e-7;
 const GRADCHECK_ATOL: f64 = 1e-9;
 /// The central-difference step (see tests/backprop.rs).
 const STEP: f64 = 1e-5;
-/// Batch and per-example backprop must agree to this (absolute, f64).
+/// Batch and per-example backprop must agree to this, absolute up to 1 and relative
+/// above (they add the same terms in other orders; a gradient of 1e4 is 2e-12 per ulp).
 const LOOP_TOL: f64 = 1e-12;
 /// relu and leaky_relu pre-activations closer than this to 0 would put the kink inside
 /// the central difference; such draws are rejected.
 const KINK_MARGIN: f64 = 1e-3;
 
 fn config(cases: u32) -> Config {
-    let mut c = Config::default();
-    c.cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    if c.rng_seed == RngSeed::Random {
-        c.rng_seed = RngSeed::Fixed(SEED);
+    let default = Config::default();
+    let rng_seed = match default.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(SEED),
+        chosen => chosen,
+    };
+    Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
+        rng_seed,
+        failure_persistence: None,
+        ..default
     }
-    c.failure_persistence = None;
-    c
 }
 
 /// A network shape and the seed of its weights and data.
@@ -162,6 +167,20 @@ fn clear_of_kinks(net: &Network<f64>, x: &Array2<f64>) -> bool {
     })
 }
 
+/// For the squared errors, targets 0.3 N(0, 1) away from the outputs: the cost, and so
+/// the rounding of its central differences, stays well below the 1e-9 tolerance (a
+/// sum-reduced cost of 50 already rounds to about 1e-9 in them).
+fn near_outputs(net: &Network<f64>, x: &Array2<f64>, y: &mut Array2<f64>, loss: Loss, seed: u64) {
+    if loss.is_cross_entropy() {
+        return;
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x7a);
+    let trace = net.forward(x.view()).expect("matching input width");
+    y.zip_mut_with(&trace.output(), |t, &a| {
+        *t = a + 0.3 * standard_normal(&mut rng)
+    });
+}
+
 fn bits<T: Real>(net: &Network<T>) -> Vec<u64> {
     net.layers
         .iter()
@@ -205,14 +224,25 @@ fn wild_f32(rng: &mut StdRng) -> f32 {
 }
 
 proptest! {
-    #![proptest_config(config(400))]
+    #![proptest_config(config(4000))]
 
     /// (a) Backprop agrees with central differences for every weight and bias.
     #[test]
     fn backprop_passes_the_gradient_check(spec in spec(5)) {
-        let (net, x, y) = problem(&spec);
+        let (net, x, mut y) = problem(&spec);
         prop_assume!(clear_of_kinks(&net, &x));
+        near_outputs(&net, &x, &mut y, spec.loss, spec.seed);
         let checks = gradcheck::check(&net, x.view(), y.view(), STEP).unwrap();
+        // Central differences err by about eps^2 C'''/6, and (n(2 eps) - n(eps)) / 3
+        // estimates that error. Where it alone could break the tolerance the reference
+        // is too coarse to judge backprop by, and the draw is rejected (as near a kink).
+        let coarse = gradcheck::check(&net, x.view(), y.view(), 2.0 * STEP).unwrap();
+        let sharp = checks.iter().zip(&coarse).all(|(c, d)| {
+            c.numeric.iter().zip(&d.numeric).all(|(&n, &n2)| {
+                (n2 - n).abs() / 3.0 < 0.5 * GRADCHECK_ATOL.max(GRADCHECK_RTOL * n.abs())
+            })
+        });
+        prop_assume!(sharp);
         for c in &checks {
             for (i, ((&g, &n), &r)) in c.analytic.iter().zip(&c.numeric).zip(&c.relative_error).enumerate() {
                 prop_assert!(
@@ -235,7 +265,7 @@ proptest! {
             let pairs = batch.dw[l].iter().zip(looped.dw[l].iter())
                 .chain(batch.db[l].iter().zip(looped.db[l].iter()));
             for (a, b) in pairs {
-                prop_assert!((a - b).abs() < LOOP_TOL, "layer {}: batch {a} vs loop {b}", l + 1);
+                prop_assert!((a - b).abs() <= LOOP_TOL * a.abs().max(1.0), "layer {}: batch {a} vs loop {b}", l + 1);
             }
         }
     }
@@ -247,7 +277,7 @@ fn names() -> impl Strategy<Value = Vec<String>> {
 }
 
 proptest! {
-    #![proptest_config(config(300))]
+    #![proptest_config(config(2000))]
 
     /// (b) A model file reads back to the same model, weights and outputs bit for
     /// bit, for f64 weights of any magnitude and for f32 networks.
@@ -461,7 +491,7 @@ fn train<T: Real>(r: &Run) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(300))]
+    #![proptest_config(config(3000))]
 
     /// (d) Any learning rate from 1e-4 to 1e4: finite weights, or Diverged with the
     /// last finite weights; never NaN weights, never a panic.
@@ -634,7 +664,7 @@ fn check_link(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1500))]
+    #![proptest_config(config(10000))]
 
     /// (e) Arbitrary text: no parser panics, and what is accepted is consistent.
     #[test]
@@ -658,7 +688,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(700))]
+    #![proptest_config(config(6000))]
 
     /// (e) Valid inputs with a few edits: no panic, and consistent when accepted.
     #[test]

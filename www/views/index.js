@@ -4,5 +4,7 @@
 import * as lessons from "./lessons.js";
 import * as ledger from "./ledger.js";
 import * as nudge from "./nudge.js";
+import * as representation from "./representation.js";
+import * as filters from "./filters.js";
 
-export const views = [lessons, ledger, nudge];
+export const views = [lessons, ledger, nudge, representation, filters];

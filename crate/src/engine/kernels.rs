@@ -90,6 +90,16 @@ pub fn gemm_abt_f32(
     k: usize,
     accumulate: bool,
 ) {
+    if k < 8 {
+        // Too short a reduction for lanes to pay: plain dot products, no index checks.
+        for (ar, cr) in a.chunks_exact(k).zip(c.chunks_exact_mut(m)) {
+            for (bj, o) in b.chunks_exact(k).zip(cr.iter_mut()) {
+                let s = ar.iter().zip(bj).fold(0.0f32, |s, (&x, &y)| s + x * y);
+                *o = if accumulate { *o + s } else { s };
+            }
+        }
+        return;
+    }
     let k4 = k / 4 * 4;
     let mut r = 0;
     while r + 4 <= n {

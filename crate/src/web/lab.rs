@@ -18,6 +18,7 @@ pub struct Lab {
     labels: Vec<u32>,
     train_mask: Vec<u8>,
     raw_x: Vec<f32>,
+    views: crate::engine::views::ViewState,
 }
 
 fn series<'a>(lab: &'a Lab, name: &str, layer: usize) -> Result<&'a Series, EngineError> {
@@ -70,6 +71,7 @@ impl Lab {
             labels,
             train_mask,
             raw_x,
+            views: Default::default(),
         })
     }
 
@@ -346,5 +348,12 @@ impl Lab {
             .map_err(js_error)?
             .class_rgb(k)
             .to_vec())
+    }
+}
+
+impl Lab {
+    /// The session and the inspection views' state, borrowed together (for `web::views`).
+    pub(super) fn session_and_views(&mut self) -> (&Session, &mut crate::engine::views::ViewState) {
+        (&self.session, &mut self.views)
     }
 }

@@ -5,6 +5,7 @@ mod bench;
 mod charts;
 mod inspect;
 mod lab;
+mod views;
 
 use crate::engine::api;
 use wasm_bindgen::prelude::*;

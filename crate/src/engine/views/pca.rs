@@ -205,6 +205,7 @@ pub struct Covariance {
     /// dim x dim, row-major.
     pub matrix: Vec<f64>,
     dim: usize,
+    centred: Vec<f64>,
 }
 
 impl Covariance {
@@ -225,7 +226,9 @@ impl Covariance {
             }
         }
         self.mean.iter_mut().for_each(|m| *m /= n as f64);
-        let mut centred = vec![0.0; dim];
+        let mut centred = std::mem::take(&mut self.centred);
+        centred.clear();
+        centred.resize(dim, 0.0);
         for row in rows.chunks_exact(dim) {
             for ((c, &v), m) in centred.iter_mut().zip(row).zip(&self.mean) {
                 *c = f64::from(v) - m;
@@ -241,6 +244,7 @@ impl Covariance {
                 }
             }
         }
+        self.centred = centred;
         for i in 0..dim {
             for j in i..dim {
                 let v = self.matrix[i * dim + j] / n as f64;
