@@ -182,3 +182,30 @@ test("the layout reflows from phone width to a large screen", async () => {
     await page.context().close();
   }
 });
+
+test("a copied link restores the configuration and, with weights, the predictions", async () => {
+  const page = await open({ permissions: ["clipboard-read", "clipboard-write"] });
+  await page.selectOption("#data-kind", "moons");
+  await page.waitForFunction(() => window.backpropLab.state().data.kind === "moons");
+  for (let i = 0; i < 5; i++) await page.getByRole("button", { name: "Step epoch" }).click();
+  const predictions = (p) => p.evaluate(() => {
+    const lab = window.backpropLab.lab();
+    return Array.from(new Float32Array(window.backpropLab.memory.buffer, lab.predictionsPtr(), lab.rows()));
+  });
+  const before = await predictions(page);
+  await page.check("#link-weights");
+  await page.getByRole("button", { name: "Copy link" }).click();
+  await page.waitForFunction(() => /Link copied|Copy this link/.test(document.getElementById("messages").textContent));
+  const text = await page.textContent("#messages");
+  const link = text.includes("Copy this link: ")
+    ? text.split("Copy this link: ")[1].replace(/Dismiss$/, "")
+    : await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /#s=v1\./);
+  const other = await h.newPage();
+  await other.goto(link);
+  await ready(other);
+  assert.equal(await other.evaluate(() => window.backpropLab.state().data.kind), "moons");
+  assert.deepEqual(await predictions(other), before);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(other.errors, []);
+});

@@ -1,6 +1,6 @@
 // The page: one state, one Lab, one frame loop. Training runs in time-boxed slices so
 // drawing keeps its frame rate; views redraw from engine memory each frame.
-import { wasm, Lab, digitsBytes, encodeLink, decodeLink, f32, f64 } from "./engine.js";
+import { wasm, Lab, digitsBytes, encodeLink, decodeLink, lastPanic, f32, f64 } from "./engine.js";
 import * as S from "./state.js";
 import { bindControls } from "./controls.js";
 import { Plane } from "./plane.js";
@@ -97,6 +97,7 @@ function afterBuild() {
   addClass.replaceChildren(...names.map((n, i) => new Option(n, String(i))));
   if (state.view.example >= lab.rows()) state.view.example = 0;
   selectedWeight = null;
+  highlightLayer = null;
   controls.render(state);
   dirty = true;
   save();
@@ -323,7 +324,8 @@ function chainTip() {
     const name = `w${layer + 1}[${unit + 1}][${input + 1}]`;
     tip.textContent = `dC/d${name} = dC/da × da/dz × dz/dw\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${state.view.example})\nsummed over the batch: ${f(c.batch)}`;
     tip.hidden = false;
-    tip.style.left = `${hoverAt[0] + 14}px`;
+    const right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8;
+    tip.style.left = `${Math.max(window.scrollX + 4, Math.min(hoverAt[0] + 14, right))}px`;
     tip.style.top = `${hoverAt[1] + 14}px`;
   } catch (e) {
     tip.textContent = errorText(e);
@@ -385,8 +387,38 @@ let epochWindowStart = 0;
 let lastSave = 0;
 let trainMs = 4;
 
+let crashed = false;
+
+/** A trap in the engine (a panic) leaves it unusable: stop, say so, offer a reload. */
+function engineCrashed(e) {
+  if (crashed) return;
+  crashed = true;
+  playing = false;
+  const why = lastPanic?.() ?? errorText(e);
+  message(`The engine stopped (${why}). Reload it to go on: your session, saved a few seconds ago, is restored.`, {
+    actions: [["Reload the engine", () => location.reload()]],
+  });
+}
+
+window.addEventListener("error", (e) => {
+  if (e.error instanceof WebAssembly.RuntimeError) engineCrashed(e.error);
+});
+window.addEventListener("unhandledrejection", (e) => {
+  if (e.reason instanceof WebAssembly.RuntimeError) engineCrashed(e.reason);
+});
+
 function frame(now) {
+  if (crashed) return;
   requestAnimationFrame(frame);
+  try {
+    frameBody(now);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) engineCrashed(e);
+    else throw e;
+  }
+}
+
+function frameBody(now) {
   if (!lab) return;
   const dt = Math.min(0.1, (now - lastFrame) / 1000);
   lastFrame = now;
@@ -629,7 +661,9 @@ window.addEventListener("keydown", (e) => {
   else if (e.key === "r") $("reset").click();
 });
 window.addEventListener("resize", () => (dirty = true));
-window.addEventListener("pagehide", saveNow);
+window.addEventListener("pagehide", () => {
+  if (!crashed) saveNow();
+});
 
 // ---- start -------------------------------------------------------------------------
 

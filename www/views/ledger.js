@@ -131,6 +131,7 @@ export function update(ctx) {
   const changed = ctx.lab !== lastLab || example !== lastExample || lastTime === 0;
   if (!changed && (steps === lastSteps || ctx.now - lastTime < 400)) return;
   lastSteps = steps;
+  if (ctx.lab !== lastLab) current = -1;
   lastLab = ctx.lab;
   lastExample = example;
   lastTime = ctx.now;

@@ -13,6 +13,25 @@ use wasm_bindgen::prelude::*;
 pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
 
+thread_local! {
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs when the module loads: keeps the message of any panic, so that the page can
+/// say what stopped the engine after the trap that follows it.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
+    }));
+}
+
+/// The message of the panic that stopped the engine, if one did.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow().clone())
+}
+
 fn js_error(e: crate::engine::EngineError) -> JsError {
     JsError::new(&e.to_string())
 }

@@ -1,0 +1,46 @@
+// Takes the README's screenshots of the page and its views into docs/. Run after
+// scripts/build: node scripts/screenshots.mjs (uses the browser-test harness).
+import { start, ready } from "../tests/browser/harness.mjs";
+
+const out = (name) => new URL(`../docs/${name}`, import.meta.url).pathname;
+const h = await start();
+try {
+  let page = await h.newPage();
+  await page.goto(h.url);
+  await ready(page);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: out("page-rest.png") });
+  await page.getByRole("button", { name: "Play" }).click();
+  await page.waitForTimeout(2500);
+  await page.screenshot({ path: out("page-training.png") });
+
+  page = await h.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${h.url}#lesson=cs231n-worked-example`);
+  await ready(page);
+  await page.waitForSelector("#view-ledger tr[data-name='dC/dW1']");
+  for (let i = 0; i < 10; i++) await page.getByRole("button", { name: "Next step" }).click();
+  await page.locator("#view-ledger").screenshot({ path: out("view-ledger.png") });
+
+  await page.goto(`${h.url}#lesson=toy-1d-nudge`);
+  await page.waitForSelector(".nudge-readout[data-backprop]");
+  await page.waitForTimeout(300);
+  await page.locator("#view-nudge").screenshot({ path: out("view-nudge.png") });
+  await page.locator("#diagram").scrollIntoViewIfNeeded();
+  const p = await page.evaluate(() => window.backpropLab.weightPoint(2, 0, 0));
+  await page.mouse.move(p.x, p.y);
+  await page.waitForSelector(".tooltip:not([hidden])");
+  const a = await page.locator("#diagram").boundingBox();
+  const b = await page.locator(".tooltip").boundingBox();
+  const x = Math.min(a.x, b.x) - 10;
+  const y = Math.min(a.y, b.y) - 10;
+  const clip = { x, y, width: Math.max(a.x + a.width, b.x + b.width) + 10 - x, height: Math.max(a.y + a.height, b.y + b.height) + 10 - y };
+  await page.screenshot({ path: out("view-chain-rule.png"), clip });
+
+  page = await h.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(h.url);
+  await ready(page);
+  await page.screenshot({ path: out("page-phone.png") });
+  console.log("screenshots written to docs/");
+} finally {
+  await h.close();
+}
