@@ -4,6 +4,7 @@
 // over the data with its weight vector as an arrow, traced by the engine.
 import { Lab, f32, u32, u8, rgba, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
+import { node as el } from "./panel.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 50;
@@ -18,16 +19,6 @@ let kind = "";
 let hover = { x: -1, y: -1 };
 let layout = null; // how the last picture maps to the canvas
 
-function el(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "text") e.textContent = v;
-    else if (k in e) e[k] = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 /** A colour per unit, spread round the hue circle (units are not classes). */
 const unitColour = (k) => `hsl(${(k * 137.508) % 360} 68% 40%)`;

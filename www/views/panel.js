@@ -32,3 +32,16 @@ export function el(tag, text, className) {
   if (className) e.className = className;
   return e;
 }
+
+/** An element from properties (`text` sets its text; others set properties or
+ * attributes) and children. */
+export function node(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "text") e.textContent = v;
+    else if (k in e) e[k] = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...children);
+  return e;
+}

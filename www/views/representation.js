@@ -6,6 +6,7 @@
 // the input space, and records a bounded history of the run; this module only draws.
 import { Lab, f32, u32, u8, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
+import { node as el } from "./panel.js";
 import { download } from "../io.js";
 
 /** Milliseconds between recorded history frames while training. */
@@ -43,16 +44,6 @@ const rot = { yaw: 0.6, pitch: 0.35, dragging: false, lastX: 0, lastY: 0, lastIn
 // Preallocated buffers of the 3-D drawing, grown with the data.
 let screen = { n: 0, x: null, y: null, z: null, order: null };
 
-function el(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "text") e.textContent = v;
-    else if (k in e) e[k] = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 export function mount(container, ctx) {
   ctxRef = ctx;

@@ -34,6 +34,17 @@ impl ChartKind {
 /// A named line of (x, y) points in a colour.
 type Curve = (String, Vec<(f64, f64)>, RGBColor);
 
+/// A plotters drawing area over `canvas`, cleared to white.
+pub(super) fn white_canvas(
+    canvas: HtmlCanvasElement,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D context on the canvas")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    Ok(root)
+}
+
 fn rgb(c: [u8; 3]) -> RGBColor {
     RGBColor(c[0], c[1], c[2])
 }
@@ -58,10 +69,7 @@ pub fn draw(
     palette: Palette,
     scale: f64,
 ) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D context on the canvas")?;
-    let root = backend.into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = white_canvas(canvas)?;
     let per_epoch = !history.train_loss.values().is_empty();
     let mut curves: Vec<Curve> = Vec::new();
     let log = log && kind != ChartKind::Accuracy;

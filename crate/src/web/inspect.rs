@@ -2,6 +2,7 @@
 //! curves (drawn with plotters), the per-example gradient check and the collapse of an
 //! all-identity network. All in f64; JSON out, since they run on demand, not per frame.
 
+use super::charts::white_canvas;
 use super::js_error;
 use super::lab::Lab;
 use crate::engine::gradcheck;
@@ -10,7 +11,6 @@ use crate::engine::ledger::{self, Param};
 use crate::engine::{collapse, nudge};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
@@ -140,10 +140,7 @@ fn draw_panels(
     palette: Palette,
     scale: f64,
 ) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D context on the canvas")?;
-    let root = backend.into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = white_canvas(canvas)?;
     let panels = root.split_evenly((1, 3));
     let font = (12.0 * scale) as u32;
     let c = palette.class_rgb(1);
