@@ -11,7 +11,7 @@ import { views } from "./views/index.js";
 
 const $ = (id) => document.getElementById(id);
 /** The frame interval to keep: 60 frames per second, with a little slack. */
-const FRAME_MS = 17.2;
+const FRAME_MS = 17.5;
 /** Least and most milliseconds of a frame given to training. */
 const TRAIN_MS = [0.5, 12];
 /** Heatmap cells per side. */
@@ -60,6 +60,10 @@ async function dataBytes(s) {
   if (s.data.kind === "csv") return csvBytes;
   return null;
 }
+
+/** Asks before a trained network is discarded, pointing to Export weights to keep it. */
+const discardOk = (what) =>
+  !hasTraining() || confirm(`${what}\n\nThe trained network will be discarded. To keep it, choose Cancel and then Export weights.`);
 
 /** Builds a Lab for `s`. On failure the old lab and state stay and a message says why. */
 async function build(s, { keepWeights = false, model = null } = {}) {
@@ -226,7 +230,7 @@ function stopReached() {
 }
 
 async function resetNetwork(skipConfirm = false) {
-  if (!skipConfirm && hasTraining() && !confirm("Discard the trained network and start again?")) return;
+  if (!skipConfirm && !discardOk("Reset and start again?")) return;
   setPlaying(false);
   await build(structuredClone(state));
 }
@@ -345,7 +349,7 @@ const viewContext = {
   highlight: (layer) => { highlightLayer = layer; dirty = true; },
   /** Loads a configuration (with optional CSV text and model file): a lesson. */
   load: async (s, { csv = null, model = null } = {}) => {
-    if (hasTraining() && !confirm("Discard the trained network and load this lesson?")) return false;
+    if (!discardOk("Load this lesson?")) return false;
     setPlaying(false);
     const previous = csvBytes;
     if (csv != null) csvBytes = new TextEncoder().encode(csv);
@@ -442,7 +446,7 @@ function frameBody(now) {
     }
     // The browser's own raster and composite time is invisible here, so the training
     // slice follows the measured frame interval: shrink fast when frames run long.
-    trainMs = dt * 1000 > FRAME_MS ? trainMs * 0.85 : trainMs + 0.1;
+    trainMs = dt * 1000 > FRAME_MS ? trainMs * 0.8 : trainMs + 0.05;
     trainMs = Math.min(TRAIN_MS[1], Math.max(TRAIN_MS[0], trainMs));
     try {
       stepWindow += trainFor(trainMs, max);
@@ -560,7 +564,7 @@ async function importWeights(file) {
       message(`"${file.name}" was trained on an uploaded CSV; upload that file first, then import the weights.`);
       return;
     }
-    if (hasTraining() && !confirm("These weights need their own network and data; replace the current network?")) return;
+    if (!discardOk("These weights need their own network and data. Load them?")) return;
     if (await build(s, { model: text })) message(`Loaded "${file.name}" with its configuration.`, { kind: "note" });
   }
 }
