@@ -1,6 +1,8 @@
 //! Backprop tested as mathematics: gradient checks for every activation and loss on
 //! random networks, the batch form against the per-example loop, f32 against f64.
 
+mod common;
+
 use backprop_lab::engine::activation::{Activation, ALL};
 use backprop_lab::engine::dataset::generators;
 use backprop_lab::engine::dataset::Target;
@@ -12,7 +14,7 @@ use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::train::{Rows, TrainConfig, Trainer};
 use ndarray::Array2;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 
 /// Gradient checks in f64 must agree to this relative error.
 const GRADCHECK_TOL: f64 = 1e-7;
@@ -29,22 +31,6 @@ fn random_net(arch: &Architecture, rng: &mut StdRng, std: f64) -> Network<f64> {
         l.b.mapv_inplace(|_| 0.3 * standard_normal(rng));
     }
     net
-}
-
-fn targets(loss: Loss, rows: usize, outputs: usize, rng: &mut StdRng) -> Array2<f64> {
-    let mut y = Array2::zeros((rows, outputs));
-    for r in 0..rows {
-        match loss {
-            Loss::SoftmaxCrossEntropy => y[[r, rng.random_range(0..outputs)]] = 1.0,
-            Loss::SigmoidCrossEntropy => y[[r, 0]] = f64::from(rng.random_range(0..2u8)),
-            Loss::Mse | Loss::Sse => {
-                for c in 0..outputs {
-                    y[[r, c]] = standard_normal(rng);
-                }
-            }
-        }
-    }
-    y
 }
 
 fn input(rows: usize, cols: usize, rng: &mut StdRng) -> Array2<f64> {
@@ -91,7 +77,7 @@ fn gradient_check_passes_for_every_activation_and_loss() {
                 let std = if hidden == Activation::Exp { 0.3 } else { 0.8 };
                 let net = random_net(&a, &mut rng, std);
                 let x = input(6, 3, &mut rng);
-                let y = targets(loss, 6, net.output_dim(), &mut rng);
+                let y = common::random_targets(loss, 6, net.output_dim(), &mut rng);
                 let checks = gradcheck::check(&net, x.view(), y.view(), STEP).unwrap();
                 for c in &checks {
                     // Kinks of relu and leaky_relu inside the central difference, and
@@ -127,7 +113,7 @@ fn per_example_backprop_equals_batch_backprop() {
             let a = arch(Activation::Tanh, Activation::Sigmoid, loss, reduction, 0.01);
             let net = random_net(&a, &mut rng, 0.7);
             let x = input(17, 3, &mut rng);
-            let y = targets(loss, 17, net.output_dim(), &mut rng);
+            let y = common::random_targets(loss, 17, net.output_dim(), &mut rng);
             let (_, _, batch) = net.cost_and_gradients(x.view(), y.view()).unwrap();
             let looped = net.gradients_per_example(x.view(), y.view()).unwrap();
             for l in 0..net.layers.len() {

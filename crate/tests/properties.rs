@@ -134,28 +134,12 @@ fn network(spec: &Spec, rng: &mut StdRng) -> Network<f64> {
     net
 }
 
-fn targets(loss: Loss, rows: usize, outputs: usize, rng: &mut StdRng) -> Array2<f64> {
-    let mut y = Array2::zeros((rows, outputs));
-    for r in 0..rows {
-        match loss {
-            Loss::SoftmaxCrossEntropy => y[[r, rng.random_range(0..outputs)]] = 1.0,
-            Loss::SigmoidCrossEntropy => y[[r, 0]] = f64::from(rng.random_range(0..2u8)),
-            Loss::Mse | Loss::Sse => {
-                for c in 0..outputs {
-                    y[[r, c]] = standard_normal(rng);
-                }
-            }
-        }
-    }
-    y
-}
-
 /// The network of a spec with inputs N(0, 1) and targets that suit its loss.
 fn problem(spec: &Spec) -> (Network<f64>, Array2<f64>, Array2<f64>) {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let net = network(spec, &mut rng);
     let x = Array2::from_shape_fn((spec.rows, spec.input_dim), |_| standard_normal(&mut rng));
-    let y = targets(spec.loss, spec.rows, net.output_dim(), &mut rng);
+    let y = common::random_targets(spec.loss, spec.rows, net.output_dim(), &mut rng);
     (net, x, y)
 }
 

@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use backprop_lab::engine::init::standard_normal;
+use backprop_lab::engine::loss::Loss;
+use ndarray::Array2;
+use rand::rngs::StdRng;
+use rand::RngExt;
 use std::path::PathBuf;
 
 /// Tolerance of the golden comparisons: relative, in f64.
@@ -48,4 +53,21 @@ pub fn first_difference(
         }),
         _ => (got != want).then(|| format!("{path}: got {got}, want {want}")),
     }
+}
+
+/// Random targets a loss can read: one-hot rows, 0/1 labels, or N(0, 1) values.
+pub fn random_targets(loss: Loss, rows: usize, outputs: usize, rng: &mut StdRng) -> Array2<f64> {
+    let mut y = Array2::zeros((rows, outputs));
+    for r in 0..rows {
+        match loss {
+            Loss::SoftmaxCrossEntropy => y[[r, rng.random_range(0..outputs)]] = 1.0,
+            Loss::SigmoidCrossEntropy => y[[r, 0]] = f64::from(rng.random_range(0..2u8)),
+            Loss::Mse | Loss::Sse => {
+                for c in 0..outputs {
+                    y[[r, c]] = standard_normal(rng);
+                }
+            }
+        }
+    }
+    y
 }
