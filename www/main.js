@@ -93,12 +93,15 @@ async function build(s, { keepWeights = false, model = null } = {}) {
   return true;
 }
 
+/** The class names of the current lab (empty for regression), read once per build. */
+let classNames = [];
+
 function afterBuild() {
+  classNames = JSON.parse(lab.classNames());
   const dims = lab.features() === 2 ? "2" : "n";
   document.body.dataset.dims = dims;
-  const names = JSON.parse(lab.classNames());
   const addClass = $("add-class");
-  addClass.replaceChildren(...names.map((n, i) => new Option(n, String(i))));
+  addClass.replaceChildren(...classNames.map((n, i) => new Option(n, String(i))));
   if (state.view.example >= lab.rows()) state.view.example = 0;
   selectedWeight = null;
   highlightLayer = null;
@@ -249,7 +252,7 @@ function speedLabel() {
 
 function status() {
   const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
-  const cls = JSON.parse(lab.classNames()).length > 0;
+  const cls = classNames.length > 0;
   let text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("train_loss"), 4)}`;
   if (!Number.isFinite(lab.last("train_loss"))) text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("step_loss"), 4)}`;
   if (cls) text += ` · training accuracy ${fmt(lab.last("train_accuracy"))} · validation accuracy ${fmt(lab.last("val_accuracy"))}`;
@@ -260,7 +263,7 @@ function status() {
 }
 
 function confusion() {
-  const names = JSON.parse(lab.classNames());
+  const names = classNames;
   const box = $("confusion");
   if (names.length === 0) {
     box.replaceChildren();
@@ -371,7 +374,7 @@ function render(now) {
   chainTip();
   status();
   if (now - lastCharts > 500 || !playing) {
-    drawCharts(lab, state, JSON.parse(lab.classNames()).length > 0);
+    drawCharts(lab, state, classNames.length > 0);
     lastCharts = now;
   }
   if (now - lastConfusion > 500 || !playing) {

@@ -1,7 +1,7 @@
 // Nudge curves: sweep the selected weight or bias over w + d and plot, with plotters in
 // the engine, the unit's z, the output a and the cost C against w + d; the tangent at
 // d = 0 has backprop's slope, shown beside the central difference.
-import { panel, num, el } from "./panel.js";
+import { panel, num, el, node } from "./panel.js";
 import { fitCanvas } from "../plane.js";
 
 let body;
@@ -41,18 +41,10 @@ export function mount(container, ctx) {
   rowsSelect.append(new Option("the selected example", "example"), new Option("the whole training batch", "batch"));
   l2.append(rowsSelect);
   const l3 = el("label", "Sweep d over ± ");
-  widthInput = document.createElement("input");
-  widthInput.type = "number";
-  widthInput.min = "0.001";
-  widthInput.step = "0.5";
-  widthInput.value = "5";
+  widthInput = node("input", { type: "number", min: "0.001", step: "0.5", value: "5" });
   l3.append(widthInput);
   const l4 = el("label", "Points ");
-  pointsInput = document.createElement("input");
-  pointsInput.type = "number";
-  pointsInput.min = "3";
-  pointsInput.max = "1001";
-  pointsInput.value = "51";
+  pointsInput = node("input", { type: "number", min: "3", max: "1001", value: "51" });
   l4.append(pointsInput);
   controls.append(l1, l2, l3, l4);
   canvas = document.createElement("canvas");

@@ -534,6 +534,8 @@ impl Session {
     /// Confusion matrix on the validation rows (the training rows if there are none):
     /// counts[true * C + predicted], or None for regression.
     pub fn confusion(&mut self) -> Option<Vec<u32>> {
+        self.data.target.class_count()?;
+        self.predictions();
         let Target::Classes { labels, names } = &self.data.target else {
             return None;
         };
@@ -543,12 +545,9 @@ impl Session {
         } else {
             &self.val_rows
         };
-        let net = &self.trainer.net;
-        net.forward_into(self.all_x.view(), &mut self.all_trace);
-        let predicted = net.classes_of(self.all_trace.output());
         let mut counts = vec![0u32; c * c];
         for &r in rows {
-            counts[labels[r] * c + predicted[r].min(c - 1)] += 1;
+            counts[labels[r] * c + (self.classes[r] as usize).min(c - 1)] += 1;
         }
         Some(counts)
     }
