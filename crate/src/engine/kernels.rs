@@ -1,8 +1,12 @@
-//! The dense-layer matrix product, C (+)= A B^T with A (n, k) and B (m, k) row-major,
-//! in two forms: a scalar reference that is obviously right, and a blocked SIMD form
-//! (wasm simd128 on the web; 4-lane portable code that compilers vectorise elsewhere).
-//! Every product in a layer's forward and backward pass is put in this one shape, with
-//! the reduction running along contiguous rows of both operands.
+//! The dense-layer products in two families, each with a scalar reference that is
+//! obviously right and a SIMD form (wasm simd128 on the web; 4-lane portable code that
+//! compilers vectorise elsewhere):
+//! - [`gemm_abt`]: C (+)= A B^T, the reduction along contiguous rows of both operands,
+//!   blocked 4 x 4; it pays when the reduction is long (matrix products, wide layers);
+//! - [`gemm_rows`]: C = start + A B, vectorised along the rows of B and C, so that a
+//!   layer of 8 units is two registers and the bias starts the accumulators; it pays on
+//!   the narrow layers this app mostly shows, and computes the weight gradient as a sum
+//!   of outer products without transposing the batch.
 
 use super::real::Real;
 
@@ -69,6 +73,174 @@ pub fn gemm_abt_scalar<T: Real>(
         }
     }
 }
+
+/// A matrix read through strides: element (i, r) is `data[i * row + r * col]`, so one
+/// buffer serves as A or as A^T.
+#[derive(Debug, Clone, Copy)]
+pub struct Strided<'a, T> {
+    /// The elements.
+    pub data: &'a [T],
+    /// Step between consecutive i.
+    pub row: usize,
+    /// Step between consecutive r.
+    pub col: usize,
+}
+
+impl<T: Copy> Strided<'_, T> {
+    #[inline]
+    fn at(&self, i: usize, r: usize) -> T {
+        self.data[i * self.row + r * self.col]
+    }
+}
+
+/// Where the accumulators of [`gemm_rows`] start.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a, T> {
+    /// From zero.
+    Zero,
+    /// From this vector, in every row of C (a layer's bias).
+    Row(&'a [T]),
+}
+
+/// c[i][..] = start + sum over r < kd of A(i, r) b[r][..]; b: (kd, q) and c: (p, q)
+/// row-major slices of exactly those lengths.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_rows<T: Real>(
+    kernel: Kernel,
+    a: Strided<T>,
+    b: &[T],
+    c: &mut [T],
+    p: usize,
+    q: usize,
+    kd: usize,
+    start: Start<T>,
+) {
+    debug_assert!(b.len() == kd * q && c.len() == p * q);
+    match kernel {
+        Kernel::Simd => T::gemm_rows_fast(a, b, c, p, q, kd, start),
+        Kernel::Scalar => gemm_rows_scalar(a, b, c, p, q, kd, start),
+    }
+}
+
+/// The reference for [`gemm_rows`]: one sum per output.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_rows_scalar<T: Real>(
+    a: Strided<T>,
+    b: &[T],
+    c: &mut [T],
+    p: usize,
+    q: usize,
+    kd: usize,
+    start: Start<T>,
+) {
+    for i in 0..p {
+        for j in 0..q {
+            let mut s = match start {
+                Start::Zero => T::zero(),
+                Start::Row(v) => v[j],
+            };
+            for r in 0..kd {
+                s += a.at(i, r) * b[r * q + j];
+            }
+            c[i * q + j] = s;
+        }
+    }
+}
+
+/// [`gemm_rows`] for f32: 16, 8 and then 4 columns at a time in registers, the
+/// accumulators starting from the bias (or zero), edges scalar.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_rows_f32(
+    a: Strided<f32>,
+    b: &[f32],
+    c: &mut [f32],
+    p: usize,
+    q: usize,
+    kd: usize,
+    start: Start<f32>,
+) {
+    let b = &b[..kd * q];
+    for (i, row) in c.chunks_exact_mut(q).enumerate().take(p) {
+        let from = &a.data[i * a.row..];
+        if a.col == 1 {
+            row_f32(from[..kd].iter(), b, row, start);
+        } else {
+            row_f32(from.iter().step_by(a.col.max(1)), b, row, start);
+        }
+    }
+}
+
+/// One row of [`gemm_rows_f32`]: row = start + sum over r of col[r] b[r].
+#[inline]
+fn row_f32<'a>(
+    col: impl Iterator<Item = &'a f32> + Clone,
+    b: &[f32],
+    row: &mut [f32],
+    start: Start<f32>,
+) {
+    let q = row.len();
+    let q4 = q / 4 * 4;
+    let mut j = 0;
+    while j + 16 <= q4 {
+        lanes::rows_block::<4>(col.clone(), b, row, j, start);
+        j += 16;
+    }
+    if j + 8 <= q4 {
+        lanes::rows_block::<2>(col.clone(), b, row, j, start);
+        j += 8;
+    }
+    if j < q4 {
+        lanes::rows_block::<1>(col.clone(), b, row, j, start);
+    }
+    for (jj, o) in row.iter_mut().enumerate().skip(q4) {
+        let mut s = match start {
+            Start::Zero => 0.0,
+            Start::Row(v) => v[jj],
+        };
+        for (&x, br) in col.clone().zip(b.chunks_exact(q)) {
+            s += x * br[jj];
+        }
+        *o = s;
+    }
+}
+
+/// tanh of every element, by a rational approximation accurate to a few f32 ulp
+/// (largest error 4e-7 near |z| = 8, about 1e-7 relative near 0): the libm call is the
+/// largest single cost of a narrow tanh network.
+pub fn tanh_f32(z: &[f32], a: &mut [f32]) {
+    lanes::tanh(z, a);
+}
+
+/// The scalar form of [`tanh_f32`]'s approximation: an odd degree-13 polynomial over an
+/// even degree-6 one, on z clamped to where f32 tanh rounds to +-1.
+#[inline]
+pub fn tanh_rational(z: f32) -> f32 {
+    let x = z.clamp(-TANH_CLAMP, TANH_CLAMP);
+    let x2 = x * x;
+    let mut num = TANH_NUM[6];
+    for &c in TANH_NUM[..6].iter().rev() {
+        num = num * x2 + c;
+    }
+    let mut den = TANH_DEN[3];
+    for &c in TANH_DEN[..3].iter().rev() {
+        den = den * x2 + c;
+    }
+    x * num / den
+}
+
+const TANH_CLAMP: f32 = 7.905_311;
+/// Numerator coefficients of x^1, x^3, ..., x^13 (published with Eigen's float tanh).
+const TANH_NUM: [f32; 7] = [
+    4.893_524_6e-3,
+    6.372_619_5e-4,
+    1.485_722_4e-5,
+    5.122_297_3e-8,
+    -8.604_672e-11,
+    2.000_188e-13,
+    -2.760_768_4e-16,
+];
+/// Denominator coefficients of x^0, x^2, x^4, x^6.
+const TANH_DEN: [f32; 4] = [4.893_525e-3, 2.268_434_7e-3, 1.185_347_1e-4, 1.198_258_4e-6];
 
 /// Writes the transpose of `src` (rows, cols) into `dst` (cols, rows).
 pub fn transpose<T: Copy>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
@@ -159,6 +331,7 @@ fn dot_into(
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod lanes {
     //! wasm simd128: f32x4 registers.
+    use super::{Start, TANH_CLAMP, TANH_DEN, TANH_NUM};
     use core::arch::wasm32::*;
 
     #[inline]
@@ -217,6 +390,69 @@ mod lanes {
         }
     }
 
+    #[inline]
+    fn store(s: &mut [f32], at: usize, v: v128) {
+        assert!(at + 4 <= s.len());
+        // SAFETY: checked just above; v128_store has no alignment requirement.
+        unsafe { v128_store(s.as_mut_ptr().add(at) as *mut v128, v) }
+    }
+
+    /// row[j..j + 4W] = start + sum over r of col[r] b[r][j..j + 4W], in W registers;
+    /// b holds whole rows of row.len() values.
+    #[inline]
+    pub fn rows_block<'a, const W: usize>(
+        col: impl Iterator<Item = &'a f32>,
+        b: &[f32],
+        row: &mut [f32],
+        j: usize,
+        start: Start<f32>,
+    ) {
+        let q = row.len();
+        assert!(j + 4 * W <= q);
+        let mut acc = [f32x4_splat(0.0); W];
+        if let Start::Row(v) = start {
+            for (t, a) in acc.iter_mut().enumerate() {
+                *a = load(&v[..q], j + 4 * t);
+            }
+        }
+        for (&x, br) in col.zip(b.chunks_exact(q)) {
+            let s = f32x4_splat(x);
+            for (t, a) in acc.iter_mut().enumerate() {
+                *a = f32x4_add(*a, f32x4_mul(s, load(br, j + 4 * t)));
+            }
+        }
+        for (t, a) in acc.iter().enumerate() {
+            store(row, j + 4 * t, *a);
+        }
+    }
+
+    /// [`super::tanh_rational`] four lanes at a time, the polynomials unrolled so the
+    /// coefficients stay in registers.
+    pub fn tanh(z: &[f32], a: &mut [f32]) {
+        let n4 = z.len().min(a.len()) / 4 * 4;
+        let (lo, hi) = (f32x4_splat(-TANH_CLAMP), f32x4_splat(TANH_CLAMP));
+        let n = TANH_NUM.map(|c| f32x4_splat(c));
+        let d = TANH_DEN.map(|c| f32x4_splat(c));
+        let step = |p: v128, x2: v128, c: v128| f32x4_add(f32x4_mul(p, x2), c);
+        for (zc, ac) in z[..n4].chunks_exact(4).zip(a[..n4].chunks_exact_mut(4)) {
+            let x = f32x4_min(f32x4_max(load(zc, 0), lo), hi);
+            let x2 = f32x4_mul(x, x);
+            let mut num = step(n[6], x2, n[5]);
+            num = step(num, x2, n[4]);
+            num = step(num, x2, n[3]);
+            num = step(num, x2, n[2]);
+            num = step(num, x2, n[1]);
+            num = step(num, x2, n[0]);
+            let mut den = step(d[3], x2, d[2]);
+            den = step(den, x2, d[1]);
+            den = step(den, x2, d[0]);
+            store(ac, 0, f32x4_div(f32x4_mul(x, num), den));
+        }
+        for (o, &x) in a[n4..].iter_mut().zip(&z[n4..]) {
+            *o = super::tanh_rational(x);
+        }
+    }
+
     /// x . y over equal lengths that are multiples of 4.
     #[inline]
     pub fn dot(x: &[f32], y: &[f32]) -> f32 {
@@ -233,6 +469,40 @@ mod lanes {
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod lanes {
     //! The same blocking on 4-lane arrays, which native compilers vectorise.
+    use super::Start;
+
+    #[inline]
+    pub fn rows_block<'a, const W: usize>(
+        col: impl Iterator<Item = &'a f32>,
+        b: &[f32],
+        row: &mut [f32],
+        j: usize,
+        start: Start<f32>,
+    ) {
+        let q = row.len();
+        let mut acc = [[0.0f32; 4]; W];
+        if let Start::Row(v) = start {
+            for (t, a) in acc.iter_mut().enumerate() {
+                a.copy_from_slice(&v[j + 4 * t..j + 4 * t + 4]);
+            }
+        }
+        for (&x, br) in col.zip(b.chunks_exact(q)) {
+            for (t, a) in acc.iter_mut().enumerate() {
+                for (o, &v) in a.iter_mut().zip(&br[j + 4 * t..j + 4 * t + 4]) {
+                    *o += x * v;
+                }
+            }
+        }
+        for (t, a) in acc.iter().enumerate() {
+            row[j + 4 * t..j + 4 * t + 4].copy_from_slice(a);
+        }
+    }
+
+    pub fn tanh(z: &[f32], a: &mut [f32]) {
+        for (o, &x) in a.iter_mut().zip(z) {
+            *o = super::tanh_rational(x);
+        }
+    }
 
     #[inline]
     pub fn block4x4(
@@ -314,6 +584,60 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn row_kernel_agrees_with_its_reference_through_both_strides() {
+        let rng = &mut StdRng::seed_from_u64(2);
+        for &(p, q, kd) in &[(1, 1, 1), (3, 5, 2), (8, 8, 10), (10, 17, 3), (32, 128, 64)] {
+            let a: Vec<f32> = (0..p * kd).map(|_| standard_normal(rng) as f32).collect();
+            let b: Vec<f32> = (0..kd * q).map(|_| standard_normal(rng) as f32).collect();
+            let bias: Vec<f32> = (0..q).map(|j| j as f32 * 0.1).collect();
+            for (strided, start) in [
+                (
+                    Strided {
+                        data: &a[..],
+                        row: kd,
+                        col: 1,
+                    },
+                    Start::Row(&bias[..]),
+                ),
+                (
+                    Strided {
+                        data: &a[..],
+                        row: 1,
+                        col: p,
+                    },
+                    Start::Zero,
+                ),
+            ] {
+                let mut fast = vec![f32::NAN; p * q];
+                let mut slow = vec![f32::NAN; p * q];
+                gemm_rows(Kernel::Simd, strided, &b, &mut fast, p, q, kd, start);
+                gemm_rows(Kernel::Scalar, strided, &b, &mut slow, p, q, kd, start);
+                for (f, s) in fast.iter().zip(&slow) {
+                    assert!(
+                        (f - s).abs() <= F32_SUM_TOL * (1.0 + s.abs()),
+                        "({p},{q},{kd}): {f} vs {s}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_tanh_is_within_a_few_ulp_everywhere() {
+        let z: Vec<f32> = (-200_000..=200_000).map(|i| i as f32 * 5e-5).collect();
+        let mut a = vec![0.0; z.len()];
+        tanh_f32(&z, &mut a);
+        for (&x, &t) in z.iter().zip(&a) {
+            let exact = f64::from(x).tanh();
+            let err = (f64::from(t) - exact).abs();
+            assert!(err <= 5e-7 * exact.abs(), "tanh({x}) = {t}, exact {exact}");
+        }
+        for big in [-1e30f32, -9.0, 9.0, 1e30] {
+            assert!((tanh_rational(big) - big.signum()).abs() <= 5e-7, "{big}");
         }
     }
 

@@ -83,6 +83,7 @@ pub struct Trace<T> {
     pub z: Vec<Array2<T>>,
     /// a[0] is the input, a[l + 1] = f(z[l]): (capacity, width).
     pub a: Vec<Array2<T>>,
+    w_t: Vec<T>,
 }
 
 impl<T: Real> Trace<T> {
@@ -94,7 +95,8 @@ impl<T: Real> Trace<T> {
             z.push(Array2::zeros((capacity, layer.units())));
             a.push(Array2::zeros((capacity, layer.units())));
         }
-        Trace { rows: 0, z, a }
+        let w_t = vec![T::zero(); net.layers.iter().map(|l| l.w.len()).max().unwrap_or(0)];
+        Trace { rows: 0, z, a, w_t }
     }
 
     /// Rows filled by the last forward pass.
@@ -115,6 +117,11 @@ impl<T: Real> Trace<T> {
     /// a[l] (a[0] = input), filled rows only.
     pub fn a(&self, l: usize) -> ArrayView2<'_, T> {
         self.a[l].slice(s![..self.rows, ..])
+    }
+
+    /// The input buffer (capacity rows), for [`Network::forward_rows`].
+    pub fn input_mut(&mut self) -> &mut [T] {
+        flat_mut(&mut self.a[0])
     }
 
     /// The network output, filled rows only.
@@ -256,9 +263,14 @@ impl<T: Real> Network<T> {
 
     /// Forward pass into existing buffers. x: (N, input_dim) with N <= trace capacity.
     pub fn forward_into(&self, x: ArrayView2<T>, trace: &mut Trace<T>) {
-        let n = x.nrows();
+        trace.a[0].slice_mut(s![..x.nrows(), ..]).assign(&x);
+        self.forward_rows(x.nrows(), trace);
+    }
+
+    /// Forward pass over the first `n` rows of the trace's input, which the caller has
+    /// filled (the trainer gathers its mini-batch straight into it).
+    pub fn forward_rows(&self, n: usize, trace: &mut Trace<T>) {
         trace.rows = n;
-        trace.a[0].slice_mut(s![..n, ..]).assign(&x);
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, after) = trace.a.split_at_mut(l + 1);
             let units = layer.units();
@@ -268,6 +280,7 @@ impl<T: Real> Network<T> {
                 n,
                 &mut flat_mut(&mut trace.z[l])[..n * units],
                 &mut flat_mut(&mut after[0])[..n * units],
+                &mut trace.w_t,
             );
         }
     }

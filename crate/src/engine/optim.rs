@@ -59,7 +59,9 @@ impl Optimizer {
 pub struct OptimState<T> {
     /// The rule.
     pub rule: Optimizer,
-    steps: u64,
+    /// beta1^t and beta2^t of Adam's bias correction, kept as running products (a powi
+    /// call per step would be hoisted into every rule's path).
+    beta_powers: (f64, f64),
     m: Vec<(Array2<T>, Array1<T>)>,
     v: Vec<(Array2<T>, Array1<T>)>,
 }
@@ -78,7 +80,7 @@ impl<T: Real> OptimState<T> {
         let needs_v = matches!(rule, Optimizer::Adam { .. });
         OptimState {
             rule,
-            steps: 0,
+            beta_powers: (1.0, 1.0),
             m: if needs_m { zeros_like(net) } else { Vec::new() },
             v: if needs_v { zeros_like(net) } else { Vec::new() },
         }
@@ -86,8 +88,11 @@ impl<T: Real> OptimState<T> {
 
     /// Applies one update with learning rate `lr`.
     pub fn step(&mut self, net: &mut Network<T>, grads: &Gradients<T>, lr: f64) {
-        self.steps += 1;
         let lr_t = T::from_f64(lr);
+        if let Optimizer::Adam { beta1, beta2, .. } = self.rule {
+            self.beta_powers.0 *= beta1;
+            self.beta_powers.1 *= beta2;
+        }
         for (l, layer) in net.layers.iter_mut().enumerate() {
             let (dw, db) = (&grads.dw[l], &grads.db[l]);
             match self.rule {
@@ -106,9 +111,8 @@ impl<T: Real> OptimState<T> {
                     Zip::from(&mut layer.b).and(mb).and(db).for_each(upd);
                 }
                 Optimizer::Adam { beta1, beta2, eps } => {
-                    let t = self.steps as i32;
-                    let c1 = T::from_f64(1.0 / (1.0 - beta1.powi(t)));
-                    let c2 = T::from_f64(1.0 / (1.0 - beta2.powi(t)));
+                    let c1 = T::from_f64(1.0 / (1.0 - self.beta_powers.0));
+                    let c2 = T::from_f64(1.0 / (1.0 - self.beta_powers.1));
                     let (b1, b2, e) = (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
                     let (one_b1, one_b2) = (T::one() - b1, T::one() - b2);
                     let upd = |p: &mut T, m: &mut T, v: &mut T, g: &T| {

@@ -1,6 +1,7 @@
 //! The floating-point types the engine runs in: f64 for inspection and gradient checks,
 //! f32 for fast training. One trait keeps every formula written once.
 
+use super::kernels::{self, Start, Strided};
 use ndarray::{LinalgScalar, ScalarOperand};
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, MulAssign, Neg, SubAssign};
@@ -53,10 +54,24 @@ pub trait Real:
         k: usize,
         accumulate: bool,
     );
+    /// [`crate::engine::kernels::gemm_rows`] with this type's fastest kernel.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_rows_fast(
+        a: Strided<Self>,
+        b: &[Self],
+        c: &mut [Self],
+        p: usize,
+        q: usize,
+        kd: usize,
+        start: Start<Self>,
+    );
+    /// a = tanh z element-wise with this type's fastest method (f32: vectorised and
+    /// within a few ulp; f64: the exact libm function the inspection views need).
+    fn tanh_fast(z: &[Self], a: &mut [Self]);
 }
 
 macro_rules! impl_real {
-    ($t:ty, $gemm:path) => {
+    ($t:ty, $gemm:path, $rows:path, $tanh:path) => {
         impl Real for $t {
             #[inline]
             fn from_f64(v: f64) -> Self {
@@ -114,9 +129,41 @@ macro_rules! impl_real {
             ) {
                 $gemm(a, b, c, n, m, k, accumulate)
             }
+            #[inline]
+            fn gemm_rows_fast(
+                a: Strided<Self>,
+                b: &[Self],
+                c: &mut [Self],
+                p: usize,
+                q: usize,
+                kd: usize,
+                start: Start<Self>,
+            ) {
+                $rows(a, b, c, p, q, kd, start)
+            }
+            #[inline]
+            fn tanh_fast(z: &[Self], a: &mut [Self]) {
+                $tanh(z, a)
+            }
         }
     };
 }
 
-impl_real!(f32, super::kernels::gemm_abt_f32);
-impl_real!(f64, super::kernels::gemm_abt_scalar);
+impl_real!(
+    f32,
+    kernels::gemm_abt_f32,
+    kernels::gemm_rows_f32,
+    kernels::tanh_f32
+);
+impl_real!(
+    f64,
+    kernels::gemm_abt_scalar,
+    kernels::gemm_rows_scalar,
+    exact_tanh
+);
+
+fn exact_tanh(z: &[f64], a: &mut [f64]) {
+    for (o, &x) in a.iter_mut().zip(z) {
+        *o = x.tanh();
+    }
+}

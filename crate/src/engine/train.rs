@@ -103,6 +103,60 @@ impl Series {
     pub fn stride(&self) -> u64 {
         self.stride.max(1)
     }
+
+    fn write(&self, out: &mut Vec<f64>) {
+        out.extend([
+            self.values.len() as f64,
+            self.stride as f64,
+            self.pending,
+            self.pending_count as f64,
+        ]);
+        out.extend_from_slice(&self.values);
+    }
+
+    fn read(input: &mut Snapshot) -> Result<Self> {
+        let len = input.count(HISTORY_POINTS)?;
+        let stride = input.count(u64::MAX as usize)? as u64;
+        let pending = input.next()?;
+        let pending_count = input.count(u64::MAX as usize)? as u64;
+        Ok(Series {
+            values: input.take(len)?.to_vec(),
+            stride,
+            pending,
+            pending_count,
+        })
+    }
+}
+
+/// A reader over the numbers of a [`Trainer::snapshot`], each read checked.
+struct Snapshot<'a>(&'a [f64]);
+
+impl<'a> Snapshot<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [f64]> {
+        if n > self.0.len() {
+            return Err(EngineError::Mismatch(
+                "the training snapshot is shorter than this network needs".into(),
+            ));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn next(&mut self) -> Result<f64> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn count(&mut self, max: usize) -> Result<usize> {
+        let v = self.next()?;
+        if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 {
+            Ok(v as usize)
+        } else {
+            Err(EngineError::Mismatch(format!(
+                "the training snapshot holds {v} where a count up to {max} belongs"
+            )))
+        }
+    }
 }
 
 /// Per-epoch records, each a [`Series`].
@@ -122,6 +176,34 @@ pub struct History {
     pub grad_norm: Vec<Series>,
     /// Per layer: norm of the weights after each epoch.
     pub weight_norm: Vec<Series>,
+}
+
+impl History {
+    fn series(&self) -> impl Iterator<Item = &Series> {
+        [
+            &self.step_loss,
+            &self.train_loss,
+            &self.train_accuracy,
+            &self.val_loss,
+            &self.val_accuracy,
+        ]
+        .into_iter()
+        .chain(&self.grad_norm)
+        .chain(&self.weight_norm)
+    }
+
+    fn series_mut(&mut self) -> impl Iterator<Item = &mut Series> {
+        [
+            &mut self.step_loss,
+            &mut self.train_loss,
+            &mut self.train_accuracy,
+            &mut self.val_loss,
+            &mut self.val_accuracy,
+        ]
+        .into_iter()
+        .chain(&mut self.grad_norm)
+        .chain(&mut self.weight_norm)
+    }
 }
 
 /// Rows for the network: inputs, dense targets and, for classification, labels.
@@ -176,7 +258,6 @@ pub struct Trainer<T: Real> {
     epoch: u64,
     steps: u64,
     lr: f64,
-    batch_x: Array2<T>,
     batch_y: Array2<T>,
     trace: Trace<T>,
     grads: Gradients<T>,
@@ -218,7 +299,6 @@ impl<T: Real> Trainer<T> {
             epoch: 0,
             steps: 0,
             lr: config.learning_rate,
-            batch_x: Array2::zeros((cap, net.input_dim)),
             batch_y: Array2::zeros((cap, net.output_dim())),
             trace: Trace::new(&net, cap),
             grads: Gradients::new(&net, cap),
@@ -320,20 +400,12 @@ impl<T: Real> Trainer<T> {
         if self.cursor == 0 && self.config.shuffle {
             self.order.shuffle(&mut self.rng);
         }
-        let n = self.batch_x.nrows().min(self.order.len() - self.cursor);
-        gather(
-            &self.train.x,
-            &self.order[self.cursor..self.cursor + n],
-            &mut self.batch_x,
-        );
-        gather(
-            &self.train.y,
-            &self.order[self.cursor..self.cursor + n],
-            &mut self.batch_y,
-        );
-        let bx = self.batch_x.slice(s![..n, ..]);
+        let n = self.batch_y.nrows().min(self.order.len() - self.cursor);
+        let batch = &self.order[self.cursor..self.cursor + n];
+        gather(&self.train.x, batch, self.trace.input_mut());
+        gather(&self.train.y, batch, flat_mut(&mut self.batch_y));
         let by = self.batch_y.slice(s![..n, ..]);
-        self.net.forward_into(bx, &mut self.trace);
+        self.net.forward_rows(n, &mut self.trace);
         let cost = self.net.cost(&self.trace, by).to_f64();
         if !cost.is_finite() {
             return Err(EngineError::Diverged(format!(
@@ -381,6 +453,79 @@ impl<T: Real> Trainer<T> {
         Ok(())
     }
 
+    /// What a page shows of this trainer, flattened into one buffer that a worker can
+    /// hand over without copying: counters, learning rate, last validation, weights and,
+    /// when asked, the history. Optimiser moments and the shuffle are left out: the
+    /// receiving trainer mirrors this one and is not trained from it.
+    pub fn snapshot(&self, with_history: bool) -> Vec<f64> {
+        let (val_loss, val_accuracy) = match self.last_val {
+            Some(m) => (m.loss, m.accuracy.unwrap_or(f64::NAN)),
+            None => (f64::NAN, f64::NAN),
+        };
+        let mut out = vec![
+            self.epoch as f64,
+            self.steps as f64,
+            self.lr,
+            val_loss,
+            val_accuracy,
+            f64::from(u8::from(with_history)),
+        ];
+        for layer in &self.net.layers {
+            out.extend(layer.w.iter().chain(&layer.b).map(|v| v.to_f64()));
+        }
+        if with_history {
+            for series in self.history.series() {
+                series.write(&mut out);
+            }
+        }
+        out
+    }
+
+    /// Takes on a [`Trainer::snapshot`] of a trainer with the same layers; on an error
+    /// (another shape, a damaged buffer) nothing changes.
+    pub fn show_snapshot(&mut self, snapshot: &[f64]) -> Result<()> {
+        let mut input = Snapshot(snapshot);
+        let head = input.take(6)?;
+        let params = input.take(self.net.parameter_count())?;
+        let history = if head[5] == 1.0 {
+            let mut h = History {
+                grad_norm: vec![Series::default(); self.net.layers.len()],
+                weight_norm: vec![Series::default(); self.net.layers.len()],
+                ..History::default()
+            };
+            for series in h.series_mut() {
+                *series = Series::read(&mut input)?;
+            }
+            Some(h)
+        } else {
+            None
+        };
+        if !input.0.is_empty() || !params.iter().all(|v| v.is_finite()) {
+            return Err(EngineError::Mismatch(
+                "the training snapshot does not fit this network".into(),
+            ));
+        }
+        let targets = self
+            .net
+            .layers
+            .iter_mut()
+            .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
+        for (t, &v) in targets.zip(params) {
+            *t = T::from_f64(v);
+        }
+        self.epoch = head[0] as u64;
+        self.steps = head[1] as u64;
+        self.lr = head[2];
+        self.last_val = (!head[3].is_nan()).then_some(Metrics {
+            loss: head[3],
+            accuracy: (!head[4].is_nan()).then_some(head[4]),
+        });
+        if let Some(h) = history {
+            self.history = h;
+        }
+        Ok(())
+    }
+
     fn restore_last_good(&mut self) {
         for (layer, good) in self.net.layers.iter_mut().zip(&self.last_good.layers) {
             layer.w.assign(&good.w);
@@ -411,7 +556,7 @@ impl<T: Real> Trainer<T> {
                 layer
                     .w
                     .iter()
-                    .map(|w| w.to_f64().powi(2))
+                    .map(|&w| w.to_f64() * w.to_f64())
                     .sum::<f64>()
                     .sqrt(),
             );
@@ -452,16 +597,95 @@ fn evaluate_into<T: Real>(net: &Network<T>, rows: &Rows<T>, trace: &mut Trace<T>
     Metrics { loss, accuracy }
 }
 
-/// Copies rows `idx` of `src` into the first rows of `dst`.
-fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut Array2<T>) {
+/// Copies rows `idx` of `src` into the first rows of `dst`, value by value (a row
+/// of circles is two numbers, too short for a memcpy call to pay).
+fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut [T]) {
     let w = src.ncols();
-    let (src, dst) = (
-        src.as_slice()
-            .expect("training rows are a standard-layout array"),
-        dst.as_slice_mut()
-            .expect("the batch buffer is a standard-layout array"),
-    );
-    for (r, &i) in idx.iter().enumerate() {
-        dst[r * w..(r + 1) * w].copy_from_slice(&src[i * w..(i + 1) * w]);
+    let src = src
+        .as_slice()
+        .expect("training rows are a standard-layout array");
+    for (out, &i) in dst.chunks_exact_mut(w).zip(idx) {
+        for (o, &v) in out.iter_mut().zip(&src[i * w..(i + 1) * w]) {
+            *o = v;
+        }
+    }
+}
+
+fn flat_mut<T>(a: &mut Array2<T>) -> &mut [T] {
+    a.as_slice_mut()
+        .expect("the batch buffer is a standard-layout array")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::session::{Session, SessionConfig};
+
+    fn session() -> Session {
+        let config = r#"{"data": {"kind": "circles", "points": 120},
+            "network": {"hidden": [{"units": 5, "activation": "tanh"}], "output": "sigmoid",
+                        "loss": "sigmoid_cross_entropy"},
+            "training": {"optimizer": "adam", "batch_size": 8}}"#;
+        Session::new(SessionConfig::from_json(config).unwrap(), None).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_carries_weights_counters_and_history_to_a_mirror() {
+        let mut trained = session();
+        trained.trainer.run(37).unwrap();
+        let mut mirror = session();
+        mirror
+            .trainer
+            .show_snapshot(&trained.trainer.snapshot(true))
+            .unwrap();
+        let (a, b) = (&trained.trainer, &mirror.trainer);
+        assert_eq!(a.net, b.net);
+        assert_eq!((a.epoch(), a.steps()), (b.epoch(), b.steps()));
+        assert_eq!(a.learning_rate(), b.learning_rate());
+        assert_eq!(a.last_validation(), b.last_validation());
+        assert_eq!(a.history.step_loss.values(), b.history.step_loss.values());
+        assert_eq!(
+            a.history.val_accuracy.values(),
+            b.history.val_accuracy.values()
+        );
+        assert_eq!(
+            a.history.grad_norm[1].values(),
+            b.history.grad_norm[1].values()
+        );
+        let bits = |s: Vec<f64>| s.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(a.snapshot(true)), bits(b.snapshot(true)));
+
+        // Without history the weights move and the mirror's curves stay as they were.
+        trained.trainer.run(3).unwrap();
+        mirror
+            .trainer
+            .show_snapshot(&trained.trainer.snapshot(false))
+            .unwrap();
+        assert_eq!(trained.trainer.net, mirror.trainer.net);
+        assert_eq!(mirror.trainer.history.step_loss.values().len(), 37);
+    }
+
+    #[test]
+    fn a_snapshot_of_another_shape_or_damaged_changes_nothing() {
+        let mut trained = session();
+        trained.trainer.run(5).unwrap();
+        let good = trained.trainer.snapshot(true);
+        let mut mirror = session();
+        let bits = |s: Vec<f64>| s.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let before = bits(mirror.trainer.snapshot(true));
+        let mut nan = good.clone();
+        nan[7] = f64::NAN;
+        let mut huge = good.clone();
+        let at = 6 + mirror.trainer.net.parameter_count();
+        huge[at] = 1e12;
+        for bad in [
+            &good[..good.len() - 1],
+            &good[..3],
+            &nan[..],
+            &huge[..],
+            &[good.clone(), vec![0.0]].concat(),
+        ] {
+            assert!(mirror.trainer.show_snapshot(bad).is_err());
+            assert_eq!(bits(mirror.trainer.snapshot(true)), before);
+        }
     }
 }

@@ -87,6 +87,22 @@ impl Lab {
         self.session.trainer.run_epoch().map_err(js_error)
     }
 
+    /// The trainer's counters, weights and (when asked) history in one buffer, for the
+    /// training worker to hand to the page's Lab (see `showSnapshot`).
+    pub fn snapshot(&self, with_history: bool) -> Vec<f64> {
+        self.session.trainer.snapshot(with_history)
+    }
+
+    /// Shows a `snapshot` of a Lab built from the same configuration: this Lab then
+    /// draws the other's weights and history. Throws if the shapes differ.
+    #[wasm_bindgen(js_name = showSnapshot)]
+    pub fn show_snapshot(&mut self, snapshot: &[f64]) -> Result<(), JsError> {
+        self.session
+            .trainer
+            .show_snapshot(snapshot)
+            .map_err(js_error)
+    }
+
     /// Completed epochs.
     pub fn epoch(&self) -> f64 {
         self.session.trainer.epoch() as f64
