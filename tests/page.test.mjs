@@ -37,12 +37,20 @@ async function expectMessage(page, want) {
   }
 }
 
-/** The page still trains: one step moves the step counter. */
+/** The page still trains: one step (in the worker) moves the page's step counter by one. */
 async function stillWorks(page) {
   const before = await page.evaluate(() => window.backpropLab.lab().steps());
   await page.getByRole("button", { name: "Step", exact: true }).click();
-  const after = await page.evaluate(() => window.backpropLab.lab().steps());
-  assert.equal(after, before + 1, "Step trains one batch");
+  await page.waitForFunction((n) => window.backpropLab.lab().steps() >= n, before + 1);
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.backpropLab.lab().steps()), before + 1, "Step trains one batch");
+}
+
+/** Clicks "Step epoch" `times` times and waits until the page shows the last of them. */
+async function stepEpochs(page, times) {
+  const start = await page.evaluate(() => window.backpropLab.lab().epoch());
+  for (let i = 0; i < times; i++) await page.getByRole("button", { name: "Step epoch" }).click();
+  await page.waitForFunction((n) => window.backpropLab.lab().epoch() === n, start + times);
 }
 
 test("the default circles network reaches validation accuracy 0.95 within 10 s, at a measured frame rate", async () => {
@@ -65,13 +73,36 @@ test("the default circles network reaches validation accuracy 0.95 within 10 s, 
   assert.deepEqual(page.errors, []);
 });
 
+test("training runs in a worker, stops exactly at a set epoch and the page mirrors its final state", async () => {
+  const page = await open();
+  await page.selectOption("#view-stop", "epochs");
+  await page.fill("#view-stop_value", "300");
+  await page.dispatchEvent("#view-stop_value", "change");
+  await page.getByRole("button", { name: "Play" }).click();
+  await expectMessage(page, /stop condition was reached at epoch 300/);
+  assert.ok(page.workers().some((w) => w.url().endsWith("/www/trainer.js")), "a training worker runs");
+  await page.getByRole("button", { name: "Play" }).waitFor();
+  const lab = () => page.evaluate(() => {
+    const l = window.backpropLab.lab();
+    return { epoch: l.epoch(), steps: l.steps(), losses: l.historyLen("train_loss", 0), last: l.last("train_loss") };
+  });
+  const mirrored = await lab();
+  assert.equal(mirrored.epoch, 300);
+  assert.equal(mirrored.steps, 300 * (await page.evaluate(() => window.backpropLab.lab().stepsPerEpoch())));
+  assert.equal(mirrored.losses, 300, "the last snapshot carries the whole history");
+  assert.ok(Number.isFinite(mirrored.last));
+  await page.waitForTimeout(300);
+  assert.deepEqual(await lab(), mirrored, "nothing trains once stopped");
+  assert.deepEqual(page.errors, []);
+});
+
 test("keyboard shortcuts and accessible names", async () => {
   const page = await open();
   for (const name of ["Play", "Step", "Reset", "Export weights", "Import weights", "Upload dataset"]) {
     assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, name);
   }
   await page.keyboard.press("s");
-  assert.equal(await page.evaluate(() => window.backpropLab.lab().steps()), 1);
+  await page.waitForFunction(() => window.backpropLab.lab().steps() === 1);
   await page.keyboard.press(" ");
   await page.getByRole("button", { name: "Pause" }).waitFor();
   await page.keyboard.press(" ");
@@ -104,8 +135,7 @@ test("a CSV is uploaded and trained on, and the settings survive a reload", asyn
 
 test("exported weights, imported after a reload, give identical predictions", async () => {
   const page = await open();
-  await page.getByRole("button", { name: "Step epoch" }).click();
-  for (let i = 0; i < 30; i++) await page.getByRole("button", { name: "Step epoch" }).click();
+  await stepEpochs(page, 31);
   const predictions = () => page.evaluate(() => {
     const lab = window.backpropLab.lab();
     const ptr = lab.predictionsPtr();
@@ -187,7 +217,7 @@ test("a copied link restores the configuration and, with weights, the prediction
   const page = await open({ permissions: ["clipboard-read", "clipboard-write"] });
   await page.selectOption("#data-kind", "moons");
   await page.waitForFunction(() => window.backpropLab.state().data.kind === "moons");
-  for (let i = 0; i < 5; i++) await page.getByRole("button", { name: "Step epoch" }).click();
+  await stepEpochs(page, 5);
   const predictions = (p) => p.evaluate(() => {
     const lab = window.backpropLab.lab();
     return Array.from(new Float32Array(window.backpropLab.memory.buffer, lab.predictionsPtr(), lab.rows()));

@@ -91,6 +91,7 @@ test("the representation view draws every point of the default circles and moves
 test("the morph slider moves points from the input plane (t = 0) to the layer (t = 1)", async () => {
   const page = await open();
   await page.getByRole("button", { name: "Step epoch" }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().epoch() === 1);
   await showRepresentation(page);
   await drawnCurrent(page);
   const layer = await positions(page);
@@ -222,6 +223,7 @@ test("first-layer filters: 2-D data gets one line per unit, digits get 8x8 tiles
   await page.locator("#data-kind").selectOption("digits");
   await page.waitForFunction(() => window.backpropLab.lab().imageShape().length === 2, null, { timeout: 20000 });
   await page.getByRole("button", { name: "Step epoch" }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().epoch() === 1);
   await page.locator("#filters-canvas").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.getElementById("filters-canvas").dataset.tileShape === "8x8");
   const tiles = await attrs(page, "filters-canvas");

@@ -2,7 +2,9 @@
 // be made afresh after any engine call that may allocate (memory growth detaches them).
 import init, * as api from "./pkg/backprop_lab.js";
 
-export const wasm = await init();
+/** The compiled engine, shared with the training worker so it is compiled once. */
+export const module = await WebAssembly.compileStreaming(fetch(new URL("./pkg/backprop_lab_bg.wasm", import.meta.url)));
+export const wasm = await init({ module_or_path: module });
 export const { Lab, evaluate, gradientCheck } = api;
 export const encodeLink = api.encodeLink;
 export const decodeLink = api.decodeLink;

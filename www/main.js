@@ -1,6 +1,8 @@
-// The page: one state, one Lab, one frame loop. Training runs in time-boxed slices so
-// drawing keeps its frame rate; views redraw from engine memory each frame.
-import { wasm, Lab, digitsBytes, encodeLink, decodeLink, lastPanic, f32, f64 } from "./engine.js";
+// The page: one state, one Lab, one frame loop. Training runs in a worker
+// (www/trainer.js) on its own Lab; the page's Lab mirrors it through snapshots, and the
+// views redraw from the page's engine memory each frame.
+import { wasm, module, Lab, digitsBytes, encodeLink, decodeLink, lastPanic, f32, f64 } from "./engine.js";
+import { TrainingWorker } from "./training.js";
 import * as S from "./state.js";
 import { bindControls } from "./controls.js";
 import { Plane } from "./plane.js";
@@ -10,10 +12,6 @@ import { download, readFile, onDrop } from "./io.js";
 import { views } from "./views/index.js";
 
 const $ = (id) => document.getElementById(id);
-/** The frame interval to keep: 60 frames per second, with a little slack. */
-const FRAME_MS = 17.5;
-/** Least and most milliseconds of a frame given to training. */
-const TRAIN_MS = [0.5, 12];
 /** Heatmap cells per side. */
 const GRID_SIDE = 48;
 const CSV_STORAGE_KEY = `${S.STORAGE_KEY}.csv`;
@@ -22,6 +20,8 @@ const CSV_STORAGE_MAX = 2 * 1024 * 1024;
 let state = S.defaults();
 let built = null;
 let lab = null;
+/** The worker that trains; `lab` mirrors its Lab. */
+const trainer = new TrainingWorker(module, (e) => onTrainerEvent(e));
 let csvBytes = null;
 let playing = false;
 let selectedWeight = null;
@@ -68,8 +68,9 @@ const discardOk = (what) =>
 /** Builds a Lab for `s`. On failure the old lab and state stay and a message says why. */
 async function build(s, { keepWeights = false, model = null } = {}) {
   let next;
+  let bytes;
   try {
-    const bytes = await dataBytes(s);
+    bytes = await dataBytes(s);
     next = new Lab(S.engineConfig(s), bytes ?? undefined);
   } catch (e) {
     message(`Could not build that: ${errorText(e)}`);
@@ -85,11 +86,13 @@ async function build(s, { keepWeights = false, model = null } = {}) {
       if (model) message(`The saved weights were not loaded: ${errorText(e)}`, { kind: "note" });
     }
   }
+  trainer.build(S.engineConfig(s), bytes, next.exportModel());
   lab?.free();
   lab = next;
   state = s;
   built = structuredClone(s);
   afterBuild();
+  if (playing) sendPlay();
   return true;
 }
 
@@ -117,13 +120,16 @@ const hasTraining = () => lab && lab.steps() > 0;
 async function onChange(path) {
   if (path.startsWith("view.")) {
     if (path === "view.palette") lab?.updateGrid(GRID_SIDE, state.view.palette);
+    if (path.startsWith("view.stop") && playing) sendPlay();
     dirty = true;
     save();
     return;
   }
   if (path.startsWith("training.") && path !== "training.batch_size") {
     try {
-      lab.setTraining(JSON.stringify(state.training));
+      const json = JSON.stringify(state.training);
+      lab.setTraining(json);
+      trainer.training(json);
       built = structuredClone(state);
       save();
     } catch (e) {
@@ -203,33 +209,31 @@ async function restore() {
 function setPlaying(on) {
   playing = on;
   $("play").textContent = on ? "Pause" : "Play";
+  if (on) sendPlay();
+  else trainer.pause();
   dirty = true;
 }
 
-function diverged(e) {
-  setPlaying(false);
-  message(`${errorText(e)}`, { actions: [["Reset", () => resetNetwork(true)]] });
+/** Tells the worker how to train: the speed slider's rate and the stop condition. */
+function sendPlay() {
+  const v = Number($("speed").value);
+  const { stop, stop_value: value } = state.view;
+  trainer.play(v < 20 ? 10 ** (v / 4) : null, stop && stop !== "none" ? { kind: stop, value } : null);
 }
 
-function trainFor(budgetMs, maxSteps) {
-  const start = performance.now();
-  let done = 0;
-  let chunk = 1;
-  while (done < maxSteps && performance.now() - start < budgetMs) {
-    const n = Math.min(chunk, maxSteps - done);
-    lab.step(n);
-    done += n;
-    chunk = Math.min(chunk * 2, 4096);
+/** What the worker reports besides snapshots. */
+function onTrainerEvent(e) {
+  if (e.type === "stopped") {
+    setPlaying(false);
+    message(`Stopped: the stop condition was reached at epoch ${e.epoch}.`, { kind: "note" });
+  } else if (e.type === "diverged") {
+    setPlaying(false);
+    message(e.text, { actions: [["Reset", () => resetNetwork(true)]] });
+  } else if (e.crashed) {
+    engineCrashed(new Error(e.text));
+  } else {
+    message(e.text);
   }
-  return done;
-}
-
-function stopReached() {
-  const { stop, stop_value: v } = state.view;
-  if (stop === "val_accuracy") return lab.last("val_accuracy") >= v;
-  if (stop === "val_loss") return lab.last("val_loss") <= v;
-  if (stop === "epochs") return lab.epoch() >= v;
-  return false;
 }
 
 async function resetNetwork(skipConfirm = false) {
@@ -385,14 +389,11 @@ function render(now) {
   for (const v of views) v.update(viewContext);
 }
 
-let lastFrame = performance.now();
-let owed = 0;
 let frameCount = 0;
 let frameWindow = performance.now();
-let stepWindow = 0;
+let stepWindowStart = 0;
 let epochWindowStart = 0;
 let lastSave = 0;
-let trainMs = 4;
 
 let crashed = false;
 
@@ -427,43 +428,21 @@ function frame(now) {
 
 function frameBody(now) {
   if (!lab) return;
-  const dt = Math.min(0.1, (now - lastFrame) / 1000);
-  lastFrame = now;
   frameCount++;
+  if (trainer.show(lab)) dirty = true;
   if (now - frameWindow >= 1000) {
-    stats.fps = Math.round((frameCount * 1000) / (now - frameWindow));
-    stats.stepsPerSecond = (stepWindow * 1000) / (now - frameWindow);
-    stats.epochsPerSecond = ((lab.epoch() - epochWindowStart) * 1000) / (now - frameWindow);
+    const seconds = (now - frameWindow) / 1000;
+    stats.fps = Math.round(frameCount / seconds);
+    stats.stepsPerSecond = Math.max(0, lab.steps() - stepWindowStart) / seconds;
+    stats.epochsPerSecond = Math.max(0, lab.epoch() - epochWindowStart) / seconds;
     frameCount = 0;
-    stepWindow = 0;
+    stepWindowStart = lab.steps();
     epochWindowStart = lab.epoch();
     frameWindow = now;
   }
-  if (playing) {
-    const v = Number($("speed").value);
-    let max = Infinity;
-    if (v < 20) {
-      owed += 10 ** (v / 4) * dt;
-      max = Math.floor(owed);
-      owed -= max;
-    }
-    // The browser's own raster and composite time is invisible here, so the training
-    // slice follows the measured frame interval: shrink fast when frames run long.
-    trainMs = dt * 1000 > FRAME_MS ? trainMs * 0.8 : trainMs + 0.05;
-    trainMs = Math.min(TRAIN_MS[1], Math.max(TRAIN_MS[0], trainMs));
-    try {
-      stepWindow += trainFor(trainMs, max);
-    } catch (e) {
-      diverged(e);
-    }
-    if (playing && stopReached()) {
-      setPlaying(false);
-      message(`Stopped: the stop condition was reached at epoch ${lab.epoch()}.`, { kind: "note" });
-    }
-    if (now - lastSave > 3000) {
-      save();
-      lastSave = now;
-    }
+  if (playing && now - lastSave > 3000) {
+    save();
+    lastSave = now;
   }
   if (playing || dirty) {
     render(now);
@@ -475,27 +454,18 @@ function frameBody(now) {
 
 $("play").addEventListener("click", () => setPlaying(!playing));
 $("step").addEventListener("click", () => {
-  setPlaying(false);
-  try {
-    lab.step(1);
-  } catch (e) {
-    diverged(e);
-  }
-  dirty = true;
+  if (playing) setPlaying(false);
+  trainer.step();
 });
 $("epoch-step").addEventListener("click", () => {
-  setPlaying(false);
-  try {
-    lab.runEpoch();
-  } catch (e) {
-    diverged(e);
-  }
-  dirty = true;
+  if (playing) setPlaying(false);
+  trainer.epoch();
 });
 $("reset").addEventListener("click", () => resetNetwork());
 $("speed").addEventListener("input", () => {
   $("speed-readout").textContent = speedLabel();
   state.view.speed = Number($("speed").value);
+  if (playing) sendPlay();
   save();
 });
 
@@ -547,6 +517,7 @@ async function importWeights(file) {
   }
   try {
     lab.importWeights(text);
+    trainer.weights(text);
     dirty = true;
     save();
     message(`Weights loaded from "${file.name}".`, { kind: "note" });
@@ -690,6 +661,12 @@ window.backpropLab = {
 };
 
 for (const v of views) v.mount(document.getElementById("inspect"), viewContext);
+try {
+  await trainer.ready;
+  trainer.worker.onerror = (e) => engineCrashed(new Error(e.message));
+} catch (e) {
+  message(`Training cannot start in this browser: ${errorText(e)}`);
+}
 await restore();
 $("speed").value = String(state.view.speed);
 $("speed-readout").textContent = speedLabel();

@@ -160,12 +160,68 @@ pub fn gemm_rows_f32(
     start: Start<f32>,
 ) {
     let b = &b[..kd * q];
-    for (i, row) in c.chunks_exact_mut(q).enumerate().take(p) {
+    let c = &mut c[..p * q];
+    // Four rows of C at a time share every load of b.
+    let mut i = 0;
+    while i + 4 <= p && q >= 4 {
+        let rows = &mut c[i * q..(i + 4) * q];
+        if a.col == 1 {
+            let r: [&[f32]; 4] = std::array::from_fn(|t| &a.data[(i + t) * a.row..][..kd]);
+            rows_f32(
+                (0..kd).map(|k| [r[0][k], r[1][k], r[2][k], r[3][k]]),
+                b,
+                rows,
+                start,
+            );
+        } else if a.row == 1 {
+            let quads = a.data[i..]
+                .chunks(a.col)
+                .take(kd)
+                .map(|ch| [ch[0], ch[1], ch[2], ch[3]]);
+            rows_f32(quads, b, rows, start);
+        } else {
+            break;
+        }
+        i += 4;
+    }
+    for (i, row) in c.chunks_exact_mut(q).enumerate().skip(i) {
         let from = &a.data[i * a.row..];
         if a.col == 1 {
             row_f32(from[..kd].iter(), b, row, start);
         } else {
             row_f32(from.iter().step_by(a.col.max(1)), b, row, start);
+        }
+    }
+}
+
+/// Four rows of [`gemm_rows_f32`]: rows[t] = start + sum over r of quads[r][t] b[r],
+/// 8 and then 4 columns at a time; `rows` holds the four rows back to back.
+fn rows_f32(
+    quads: impl Iterator<Item = [f32; 4]> + Clone,
+    b: &[f32],
+    rows: &mut [f32],
+    start: Start<f32>,
+) {
+    let q = rows.len() / 4;
+    let q4 = q / 4 * 4;
+    let mut j = 0;
+    while j + 8 <= q4 {
+        lanes::rows4_block::<2>(quads.clone(), b, rows, j, start);
+        j += 8;
+    }
+    if j < q4 {
+        lanes::rows4_block::<1>(quads.clone(), b, rows, j, start);
+    }
+    for t in 0..4 {
+        for jj in q4..q {
+            let mut s = match start {
+                Start::Zero => 0.0,
+                Start::Row(v) => v[jj],
+            };
+            for (x, br) in quads.clone().zip(b.chunks_exact(q)) {
+                s += x[t] * br[jj];
+            }
+            rows[t * q + jj] = s;
         }
     }
 }
@@ -426,6 +482,42 @@ mod lanes {
         }
     }
 
+    /// rows[t][j..j + 4W] = start + sum over r of quads[r][t] b[r][j..j + 4W] for four
+    /// rows t back to back in `rows`: 4W accumulators, each b load used four times.
+    #[inline]
+    pub fn rows4_block<const W: usize>(
+        quads: impl Iterator<Item = [f32; 4]>,
+        b: &[f32],
+        rows: &mut [f32],
+        j: usize,
+        start: Start<f32>,
+    ) {
+        let q = rows.len() / 4;
+        assert!(j + 4 * W <= q);
+        let mut acc = [[f32x4_splat(0.0); W]; 4];
+        if let Start::Row(v) = start {
+            for row in acc.iter_mut() {
+                for (t, a) in row.iter_mut().enumerate() {
+                    *a = load(&v[..q], j + 4 * t);
+                }
+            }
+        }
+        for (x, br) in quads.zip(b.chunks_exact(q)) {
+            let bv: [v128; W] = core::array::from_fn(|t| load(br, j + 4 * t));
+            for (row, &xv) in acc.iter_mut().zip(&x) {
+                let s = f32x4_splat(xv);
+                for (a, &bw) in row.iter_mut().zip(&bv) {
+                    *a = f32x4_add(*a, f32x4_mul(s, bw));
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (t, a) in row.iter().enumerate() {
+                store(rows, r * q + j + 4 * t, *a);
+            }
+        }
+    }
+
     /// [`super::tanh_rational`] four lanes at a time, the polynomials unrolled so the
     /// coefficients stay in registers.
     pub fn tanh(z: &[f32], a: &mut [f32]) {
@@ -495,6 +587,35 @@ mod lanes {
         }
         for (t, a) in acc.iter().enumerate() {
             row[j + 4 * t..j + 4 * t + 4].copy_from_slice(a);
+        }
+    }
+
+    #[inline]
+    pub fn rows4_block<const W: usize>(
+        quads: impl Iterator<Item = [f32; 4]>,
+        b: &[f32],
+        rows: &mut [f32],
+        j: usize,
+        start: Start<f32>,
+    ) {
+        let q = rows.len() / 4;
+        let mut acc = [[0.0f32; 8]; 4];
+        let w = 4 * W;
+        assert!(W <= 2);
+        if let Start::Row(v) = start {
+            for row in acc.iter_mut() {
+                row[..w].copy_from_slice(&v[j..j + w]);
+            }
+        }
+        for (x, br) in quads.zip(b.chunks_exact(q)) {
+            for (row, &xv) in acc.iter_mut().zip(&x) {
+                for (o, &bv) in row[..w].iter_mut().zip(&br[j..j + w]) {
+                    *o += xv * bv;
+                }
+            }
+        }
+        for (t, row) in acc.iter().enumerate() {
+            rows[t * q + j..t * q + j + w].copy_from_slice(&row[..w]);
         }
     }
 

@@ -31,6 +31,11 @@ pub fn scratch_len(rows: usize, fan_in: usize, units: usize) -> usize {
 /// scalar edge loop, and the blocked dot products of [`gemm_abt`] serve better.
 const LANES: usize = 4;
 
+/// Fan-in from which the forward product takes [`gemm_abt`]: its 4 x 4 blocks read both
+/// operands along contiguous rows, where [`gemm_rows`] would stride through a W^T that
+/// no longer fits in the first-level cache.
+const LONG_FAN_IN: usize = 128;
+
 impl<T: Real> Dense<T> {
     /// A layer of zeros, to be filled by an initialiser or a model file.
     pub fn zeros(fan_in: usize, units: usize, activation: Activation) -> Self {
@@ -75,7 +80,7 @@ impl<T: Real> Dense<T> {
         let (w, b) = self.params();
         let (m, k) = (self.units(), self.fan_in());
         // numpy: z = a_prev.dot(W.T) + b
-        if kernel == Kernel::Simd && m >= LANES {
+        if kernel == Kernel::Simd && m >= LANES && k < LONG_FAN_IN {
             // Along the units: each row of z starts from b and adds a_prev[r][i] W^T[i].
             let w_t = &mut scratch[..k * m];
             transpose(w, w_t, m, k);
@@ -222,13 +227,14 @@ mod tests {
             (10, 8, 1),
             (7, 3, 5),
             (32, 64, 128),
+            (5, 130, 6),
         ] {
             for act in ALL {
                 let mut layer = Dense::zeros(k, m, act);
                 layer
                     .w
                     .iter_mut()
-                    .for_each(|w| *w = standard_normal(rng) as f32 * 0.5);
+                    .for_each(|w| *w = standard_normal(rng) as f32 / (k as f32).sqrt());
                 layer
                     .b
                     .iter_mut()

@@ -2,7 +2,8 @@
 //! wall-clock budget, or multiply square matrices, and report the rate. The network,
 //! data and trainer are built exactly as the page builds them (`Session::new`); the f64
 //! variant rebuilds the same pieces over f64. The products are the engine's own layer
-//! kernel (`kernels::gemm_abt`, C = A B^T), with ndarray's `general_mat_mul` beside it.
+//! kernel for long reductions (`kernels::gemm_abt`, C = A B^T), with ndarray's
+//! `general_mat_mul` beside it.
 
 use super::js_error;
 use crate::engine::dataset::Target;
@@ -158,7 +159,8 @@ enum Product {
     Ndarray,
 }
 
-/// One product c = a b^T (the layers' shape; ndarray multiplies by the transposed view).
+/// One product c = a b^T with the engine's kernel for long reductions (a layer's
+/// forward pass over 128 or more inputs), or with ndarray (by the transposed view).
 fn multiply<T: Real>(product: Product, a: &Array2<T>, b: &Array2<T>, c: &mut Array2<T>) {
     let (n, m, k) = (a.nrows(), b.nrows(), a.ncols());
     match (product, a.as_slice(), b.as_slice(), c.as_slice_mut()) {

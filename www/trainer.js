@@ -1,0 +1,172 @@
+// The training worker. It owns the Lab that trains, so the page's frame loop only draws:
+// the page keeps a second Lab, built from the same configuration, that mirrors this one
+// through snapshots (counters and weights as they change, the history every
+// HISTORY_MS). The page's Lab is never trained; every training call comes here.
+import init, { Lab, lastPanic } from "./pkg/backprop_lab.js";
+
+/** Milliseconds of training between snapshots. */
+const SLICE_MS = 8;
+/** Least milliseconds between snapshots that carry the history (the curves). */
+const HISTORY_MS = 100;
+/** Most steps in one engine call: keeps a slice close to SLICE_MS on big networks. */
+const MAX_CHUNK = 4096;
+
+let lab = null;
+/** The page's generation of the Lab this one mirrors; snapshots carry it. */
+let gen = 0;
+/** While playing: { rate: steps per second or null for as fast as possible, stop }. */
+let run = null;
+let owed = 0;
+let lastTick = 0;
+let lastHistory = 0;
+
+const tick = new MessageChannel();
+tick.port1.onmessage = loop;
+
+function post(withHistory) {
+  const snapshot = lab.snapshot(withHistory);
+  if (withHistory) lastHistory = performance.now();
+  postMessage({ type: "snapshot", gen, snapshot }, [snapshot.buffer]);
+}
+
+const errorText = (e) => (e instanceof Error ? e.message : String(e));
+
+/** Reports an error the page must show; a trap (a panic) leaves this engine unusable. */
+function fail(e) {
+  run = null;
+  const crashed = e instanceof WebAssembly.RuntimeError;
+  postMessage({ type: "failed", gen, text: (crashed && lastPanic()) || errorText(e), crashed });
+}
+
+/** After a training call throws: divergence (the weights are back to the last good
+ * ones, shown by a snapshot) or a failure. */
+function stopped(e) {
+  run = null;
+  if (e instanceof WebAssembly.RuntimeError) {
+    fail(e);
+    return;
+  }
+  post(true);
+  postMessage({ type: "diverged", gen, text: errorText(e) });
+}
+
+/** The stop condition the page set, checked where it can change: at epoch ends. */
+function stopReached(stop) {
+  if (!stop) return false;
+  if (stop.kind === "val_accuracy") return lab.last("val_accuracy") >= stop.value;
+  if (stop.kind === "val_loss") return lab.last("val_loss") <= stop.value;
+  if (stop.kind === "epochs") return lab.epoch() >= stop.value;
+  return false;
+}
+
+/** Steps for up to `budgetMs`, at most `max` of them; with a stop condition, never past
+ * the end of an epoch without checking it. Returns true when the condition is met. */
+function trainFor(budgetMs, max, stop) {
+  const start = performance.now();
+  const perEpoch = lab.stepsPerEpoch();
+  let done = 0;
+  let chunk = 1;
+  while (done < max && performance.now() - start < budgetMs) {
+    let n = Math.min(chunk, max - done);
+    if (stop) n = Math.min(n, perEpoch - (lab.steps() % perEpoch));
+    lab.step(n);
+    done += n;
+    chunk = Math.min(chunk * 2, MAX_CHUNK);
+    if (stop && lab.steps() % perEpoch === 0 && stopReached(stop)) return true;
+  }
+  return false;
+}
+
+function loop() {
+  if (!run || !lab) return;
+  const now = performance.now();
+  let max = Infinity;
+  if (run.rate != null) {
+    owed += (run.rate * Math.min(100, now - lastTick)) / 1000;
+    max = Math.floor(owed);
+    owed -= max;
+  }
+  lastTick = now;
+  try {
+    if (max > 0 && trainFor(SLICE_MS, max, run.stop)) {
+      run = null;
+      post(true);
+      postMessage({ type: "stopped", gen, epoch: lab.epoch() });
+      return;
+    }
+  } catch (e) {
+    stopped(e);
+    return;
+  }
+  if (max > 0) post(performance.now() - lastHistory >= HISTORY_MS);
+  if (run.rate != null && max === 0) setTimeout(loop, 1000 / 60);
+  else tick.port2.postMessage(null);
+}
+
+/** One step or one epoch while paused: a snapshot with the history follows. */
+function once(train) {
+  try {
+    train();
+    post(true);
+  } catch (e) {
+    stopped(e);
+  }
+}
+
+const handlers = {
+  async init({ module }) {
+    await init({ module_or_path: module });
+    postMessage({ type: "ready" });
+  },
+  build({ config, bytes, model, gen: g }) {
+    run = null;
+    const next = new Lab(config, bytes ?? undefined);
+    if (model) {
+      try {
+        next.importWeights(model);
+      } catch {
+        // The page reports it; both Labs keep their fresh weights.
+      }
+    }
+    lab?.free();
+    lab = next;
+    gen = g;
+  },
+  training({ json }) {
+    lab.setTraining(json);
+  },
+  weights({ model, gen: g }) {
+    lab.importWeights(model);
+    gen = g;
+    post(true);
+  },
+  play({ rate, stop }) {
+    const wasRunning = run != null;
+    run = { rate, stop };
+    if (!wasRunning) {
+      owed = 0;
+      lastTick = performance.now();
+      tick.port2.postMessage(null);
+    }
+  },
+  pause() {
+    if (run) {
+      run = null;
+      post(true);
+    }
+  },
+  step() {
+    once(() => lab.step(1));
+  },
+  epoch() {
+    once(() => lab.runEpoch());
+  },
+};
+
+onmessage = async ({ data }) => {
+  try {
+    await handlers[data.type](data);
+  } catch (e) {
+    fail(e);
+  }
+};
