@@ -9,7 +9,7 @@ use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::real::Real;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
 /// The architecture, without weights: what a user picks on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,9 +174,13 @@ impl<T: Real> Gradients<T> {
 
     /// Euclidean norm of layer `l`'s gradient (weights and biases together).
     pub fn layer_norm(&self, l: usize) -> f64 {
-        let sq = self.dw[l]
+        let sq = flat(&self.dw[l])
             .iter()
-            .chain(self.db[l].iter())
+            .chain(
+                self.db[l]
+                    .as_slice()
+                    .expect("bias gradients are contiguous"),
+            )
             .fold(T::zero(), |s, &v| s + v * v);
         sq.to_f64().sqrt()
     }
@@ -400,12 +404,12 @@ impl<T: Real> Network<T> {
     pub fn classes_of(&self, output: ArrayView2<T>) -> Vec<usize> {
         output
             .axis_iter(Axis(0))
-            .map(|row| self.class_of(row))
+            .map(|row| self.class_of(row.as_slice().expect("output rows are contiguous")))
             .collect()
     }
 
     /// The predicted class of one output row (see [`Network::classes_of`]).
-    pub fn class_of(&self, row: ArrayView1<T>) -> usize {
+    pub fn class_of(&self, row: &[T]) -> usize {
         if row.len() == 1 {
             let threshold = if self.loss == Loss::SigmoidCrossEntropy {
                 T::zero()

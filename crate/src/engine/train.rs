@@ -416,20 +416,19 @@ impl<T: Real> Trainer<T> {
         self.net.backward_into(&self.trace, by, &mut self.grads);
         if let Some(labels) = &self.train.labels {
             let batch = &self.order[self.cursor..self.cursor + n];
-            self.epoch_correct += self
-                .trace
-                .output()
-                .outer_iter()
+            let out = self.trace.output();
+            let out = out.as_slice().expect("the trace's output is contiguous");
+            self.epoch_correct += out
+                .chunks_exact(self.net.output_dim())
                 .zip(batch)
-                .filter(|(row, &i)| self.net.class_of(row.view()) == labels[i])
+                .filter(|(row, &i)| self.net.class_of(row) == labels[i])
                 .count() as u64;
         }
         self.opt.step(&mut self.net, &self.grads, self.lr);
-        let finite = self
-            .net
-            .layers
-            .iter()
-            .all(|l| l.w.iter().chain(l.b.iter()).all(|v| v.is_finite()));
+        let finite = self.net.layers.iter().all(|l| {
+            let (w, b) = (l.w.as_slice(), l.b.as_slice());
+            w.into_iter().chain(b).flatten().all(|v| v.is_finite())
+        });
         if !finite {
             self.restore_last_good();
             return Err(EngineError::Diverged(format!(
@@ -590,7 +589,9 @@ fn evaluate_into<T: Real>(net: &Network<T>, rows: &Rows<T>, trace: &mut Trace<T>
             .output()
             .outer_iter()
             .zip(labels)
-            .filter(|(row, &l)| net.class_of(row.view()) == l)
+            .filter(|(row, &l)| {
+                net.class_of(row.as_slice().expect("output rows are contiguous")) == l
+            })
             .count();
         right as f64 / labels.len().max(1) as f64
     });
