@@ -158,7 +158,7 @@ impl_real!(
 impl_real!(
     f64,
     kernels::gemm_abt_scalar,
-    kernels::gemm_rows_scalar,
+    kernels::gemm_rows_axpy,
     exact_tanh
 );
 
