@@ -6,7 +6,9 @@ import init, { Lab, lastPanic } from "./pkg/backprop_lab.js";
 
 /** Milliseconds of training between snapshots. */
 const SLICE_MS = 8;
-/** Least milliseconds between snapshots that carry the history (the curves). */
+/** Least milliseconds between snapshots (one per frame at 60 frames per second), and
+ * between snapshots that carry the history (the curves). */
+const SNAPSHOT_MS = 16;
 const HISTORY_MS = 100;
 /** Most steps in one engine call: keeps a slice close to SLICE_MS on big networks. */
 const MAX_CHUNK = 4096;
@@ -19,13 +21,15 @@ let run = null;
 let owed = 0;
 let lastTick = 0;
 let lastHistory = 0;
+let lastPost = 0;
 
 const tick = new MessageChannel();
 tick.port1.onmessage = loop;
 
 function post(withHistory) {
   const snapshot = lab.snapshot(withHistory);
-  if (withHistory) lastHistory = performance.now();
+  lastPost = performance.now();
+  if (withHistory) lastHistory = lastPost;
   postMessage({ type: "snapshot", gen, snapshot }, [snapshot.buffer]);
 }
 
@@ -98,7 +102,8 @@ function loop() {
     stopped(e);
     return;
   }
-  if (max > 0) post(performance.now() - lastHistory >= HISTORY_MS);
+  const after = performance.now();
+  if (max > 0 && after - lastPost >= SNAPSHOT_MS) post(after - lastHistory >= HISTORY_MS);
   if (run.rate != null && max === 0) setTimeout(loop, 1000 / 60);
   else tick.port2.postMessage(null);
 }

@@ -4,6 +4,10 @@
 import { panel, num, el, node } from "./panel.js";
 import { fitCanvas } from "../plane.js";
 
+/** Least milliseconds between redraws while training: a redraw (three plotters panels,
+ * whose text measuring forces a layout) takes a whole frame on a slow machine. */
+const PLAYING_REFRESH_MS = 1000;
+
 let body;
 let canvas;
 let paramSelect;
@@ -74,7 +78,7 @@ export function update(ctx) {
   if (paramSelect.value !== value) paramSelect.value = value;
   const row = rowsSelect.value === "batch" ? -1 : ctx.example();
   const key = `${value}|${row}|${widthInput.value}|${pointsInput.value}|${lab.steps()}|${ctx.state.view.palette}|${canvas.clientWidth}`;
-  if (key === lastKey || (ctx.playing && ctx.now - lastTime < 300)) return;
+  if (key === lastKey || (ctx.playing && ctx.now - lastTime < PLAYING_REFRESH_MS)) return;
   lastKey = key;
   lastTime = ctx.now;
   const dpr = fitCanvas(canvas);
