@@ -327,7 +327,8 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
   (a MutationObserver installed before the page's scripts). ${loadLine("Without input", passive)}${clicked ? `. ${loadLine("With Play clicked", clicked)}` : ""}.
 - In-page: \`index.html\` as a user first sees it (circles, ${live.rows} points, layers ${live.sizes.join("-")}, tanh,
   batch 10), every view panel opened (${live.views.map((v) => `"${v}"`).join(", ")}) besides the decision and per-unit heatmaps,
-  the diagram and the curves, then Play at full speed. After a ${WARM} s warm-up, ${RUNS} windows of ${SECONDS} s: frames per second
+  the diagram and the curves, then Play at full speed (while training, the page redraws the heatmaps, the diagram and
+  the views at most 30 times a second, the counters every frame). After a ${WARM} s warm-up, ${RUNS} windows of ${SECONDS} s: frames per second
   counted with \`requestAnimationFrame\` in the page, epochs per second from the page's Lab (the mirror of the training
   worker's). Runs: ${live.runs.map((r) => `${r.epochs.toFixed(0)} epochs/s at ${r.fps.toFixed(1)} frames/s`).join("; ")}.
 - W1: 2-8-8-1, tanh on every layer, cost 1/2 (a - y)² per example averaged over the batch (targets 0/1), SGD,

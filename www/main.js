@@ -248,6 +248,9 @@ const plane = new Plane($("plane"));
 const diagram = new Diagram($("diagram"));
 let lastCharts = 0;
 let lastConfusion = 0;
+let lastPicture = 0;
+/** Least milliseconds between redraws of the pictures while training (30 a second). */
+const PICTURE_MS = 33;
 
 function speedLabel() {
   const v = Number($("speed").value);
@@ -371,9 +374,17 @@ const viewContext = {
 const readyHooks = [];
 
 function render(now) {
-  if (lab.features() === 2) lab.updateGrid(GRID_SIDE, state.view.palette);
-  plane.draw(lab, state.view.palette, state.view.example);
-  diagram.draw(lab, state.view.palette, state.view.example, selectedWeight, highlightLayer);
+  // While training, the heatmaps, the diagram and the views redraw at most every
+  // PICTURE_MS: on a slow machine their raster is most of a frame, and the counters and
+  // the frame loop keep 60 per second.
+  if (!playing || now - lastPicture >= PICTURE_MS) {
+    if (lab.features() === 2) lab.updateGrid(GRID_SIDE, state.view.palette);
+    plane.draw(lab, state.view.palette, state.view.example);
+    diagram.draw(lab, state.view.palette, state.view.example, selectedWeight, highlightLayer);
+    viewContext.now = now;
+    for (const v of views) v.update(viewContext);
+    lastPicture = now;
+  }
   selectionText();
   chainTip();
   status();
@@ -385,8 +396,6 @@ function render(now) {
     confusion();
     lastConfusion = now;
   }
-  viewContext.now = now;
-  for (const v of views) v.update(viewContext);
 }
 
 let frameCount = 0;
