@@ -112,8 +112,10 @@ async function pageLoad(browser, url, clickPlay) {
 
 /** The default circles page with every view panel open, playing at full speed: frames
  * per second (requestAnimationFrame callbacks) and epochs per second of the page's Lab,
- * over RUNS windows of SECONDS each after a warm-up. */
-async function inPage(browser, url) {
+ * over RUNS windows of SECONDS each after a warm-up. With `scrolled`, the page is
+ * scrolled to the representation view once playing, so that it and the filters view
+ * (which draw only while on screen) are live too. */
+async function inPage(browser, url, scrolled) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
   try {
@@ -128,6 +130,7 @@ async function inPage(browser, url) {
       return panels.map((d) => d.querySelector("summary")?.textContent.trim() ?? d.id);
     });
     await page.getByRole("button", { name: "Play", exact: true }).click();
+    if (scrolled) await page.evaluate(() => document.getElementById("repr-canvas").scrollIntoView({ block: "start" }));
     await page.waitForTimeout(WARM * 1000);
     const mark = () => page.evaluate(() => ({ t: performance.now(), frames: window.__frames, epoch: window.backpropLab.lab().epoch() }));
     const runs = [];
@@ -137,7 +140,7 @@ async function inPage(browser, url) {
       const b = await mark();
       const seconds = (b.t - a.t) / 1000;
       runs.push({ fps: (b.frames - a.frames) / seconds, epochs: (b.epoch - a.epoch) / seconds });
-      console.log(`bench: in-page run ${r + 1}/${RUNS}: ${runs[r].fps.toFixed(1)} frames/s, ${runs[r].epochs.toFixed(0)} epochs/s`);
+      console.log(`bench: in-page${scrolled ? " (scrolled)" : ""} run ${r + 1}/${RUNS}: ${runs[r].fps.toFixed(1)} frames/s, ${runs[r].epochs.toFixed(0)} epochs/s`);
     }
     const sizes = await page.evaluate(() => Array.from(window.backpropLab.lab().layerSizes()));
     const rows = await page.evaluate(() => window.backpropLab.lab().rows());
@@ -172,7 +175,8 @@ async function main() {
     const trainedAlone = passive.every((m) => m.trained !== null);
     const clicked = trainedAlone ? null : await pageLoad(browser, `${server.url}index.html`, true);
     console.log("bench: in-page training with every view open (index.html)");
-    const live = await inPage(browser, `${server.url}index.html`);
+    const live = await inPage(browser, `${server.url}index.html`, false);
+    const scrolledLive = await inPage(browser, `${server.url}index.html`, true);
 
     const page = await browser.newPage();
     const errors = [];
@@ -239,6 +243,8 @@ async function main() {
     const clickAtMs = clicked && clicked.every((m) => m.clickedAt !== null) ? median(clicked.map((m) => m.clickedAt)) : null;
     const liveFps = median(live.runs.map((r) => r.fps));
     const liveEpochs = median(live.runs.map((r) => r.epochs));
+    const allFps = median(scrolledLive.runs.map((r) => r.fps));
+    const allEpochs = median(scrolledLive.runs.map((r) => r.epochs));
     const gap = (ratio, want) => (ratio >= want ? `${ratio.toFixed(2)}× (needs ${want}×)` : `${ratio.toFixed(2)}×, needs ${want}×: ${(want / ratio).toFixed(2)}× short`);
     const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
     const targets = [
@@ -247,9 +253,12 @@ async function main() {
       targetLine("W1 >= 20× the fastest peer", w1Ratio >= 20, `fastest peer ${LABELS[w1Peer]}; ${gap(w1Ratio, 20)}`, bestRatio("W1", w1Peer)),
       targetLine("W2 >= 4× TF.js wasm", w2Ratio >= 4, gap(w2Ratio, 4), bestRatio("W2", "tfjs-wasm")),
       targetLine("W3 256x256 >= TF.js wasm single thread", w3Ratio >= 1, gap(w3Ratio, 1), bestRatio("W3-256", "tfjs-wasm")),
-      targetLine("in-page >= 5,000 epochs/s of circles, every view live, at >= 50 frames/s", liveEpochs >= 5000 && liveFps >= 50,
+      targetLine("in-page >= 5,000 epochs/s of circles at >= 50 frames/s: the page's top in sight, every panel open", liveEpochs >= 5000 && liveFps >= 50,
         `${liveEpochs.toFixed(0)} epochs/s at ${liveFps.toFixed(1)} frames/s`,
-        `${Math.max(...live.runs.map((r) => r.epochs)).toFixed(0)} epochs/s`),
+        `${Math.max(...live.runs.map((r) => r.fps)).toFixed(1)} frames/s`),
+      targetLine("the same, scrolled so that the representation and filter views draw too (every view live)", allEpochs >= 5000 && allFps >= 50,
+        `${allEpochs.toFixed(0)} epochs/s at ${allFps.toFixed(1)} frames/s`,
+        `${Math.max(...scrolledLive.runs.map((r) => r.fps)).toFixed(1)} frames/s`),
       targetLine("wasm <= 400 KB", wasmRaw <= 400000, `${kb(wasmRaw)} (${wasmRaw} bytes)${wasmRaw > 400000 ? `, ${kb(wasmRaw - 400000)} over` : ""}`),
       targetLine("wasm gzip <= 150 KB", wasmGzip <= 150000, `${kb(wasmGzip)} (${wasmGzip} bytes, gzip -9)${wasmGzip > 150000 ? `, ${kb(wasmGzip - 150000)} over` : ""}`),
       targetLine("page usable within 1 s (first trained frame)", loadMs === null ? null : loadMs <= 1000,
@@ -331,6 +340,9 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
   the views at most 30 times a second, the counters every frame). After a ${WARM} s warm-up, ${RUNS} windows of ${SECONDS} s: frames per second
   counted with \`requestAnimationFrame\` in the page, epochs per second from the page's Lab (the mirror of the training
   worker's). Runs: ${live.runs.map((r) => `${r.epochs.toFixed(0)} epochs/s at ${r.fps.toFixed(1)} frames/s`).join("; ")}.
+  The representation and filter views draw only while on screen, and at the page's top they are not; a second
+  measurement scrolls to the representation view once playing (the heatmaps, diagram and other panels keep drawing
+  off screen): ${scrolledLive.runs.map((r) => `${r.epochs.toFixed(0)} epochs/s at ${r.fps.toFixed(1)} frames/s`).join("; ")}.
 - W1: 2-8-8-1, tanh on every layer, cost 1/2 (a - y)² per example averaged over the batch (targets 0/1), SGD,
   batch 10, learning rate 0.03, reshuffled every epoch, 1000 examples per epoch.
 - W2: 64-128-64-10, ReLU, identity output, softmax cross-entropy averaged over the batch, He-normal initial
