@@ -1,6 +1,7 @@
 // The page: one state, one Lab, one frame loop. Training runs in a worker
 // (www/trainer.js) on its own Lab; the page's Lab mirrors it through snapshots, and the
-// views redraw from the page's engine memory each frame.
+// pictures redraw from the page's engine memory (at most 30 times a second while
+// training).
 import { wasm, module, Lab, digitsBytes, encodeLink, decodeLink, lastPanic, f32, f64 } from "./engine.js";
 import { TrainingWorker } from "./training.js";
 import * as S from "./state.js";

@@ -115,12 +115,12 @@ impl Series {
     }
 
     fn read(input: &mut Snapshot) -> Result<Self> {
-        let len = input.count(HISTORY_POINTS)?;
-        let stride = input.count(u64::MAX as usize)? as u64;
+        let len = input.count(HISTORY_POINTS as u64)?;
+        let stride = input.count(u64::MAX)?;
         let pending = input.next()?;
-        let pending_count = input.count(u64::MAX as usize)? as u64;
+        let pending_count = input.count(u64::MAX)?;
         Ok(Series {
-            values: input.take(len)?.to_vec(),
+            values: input.take(len as usize)?.to_vec(),
             stride,
             pending,
             pending_count,
@@ -147,10 +147,10 @@ impl<'a> Snapshot<'a> {
         Ok(self.take(1)?[0])
     }
 
-    fn count(&mut self, max: usize) -> Result<usize> {
+    fn count(&mut self, max: u64) -> Result<u64> {
         let v = self.next()?;
         if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 {
-            Ok(v as usize)
+            Ok(v as u64)
         } else {
             Err(EngineError::Mismatch(format!(
                 "the training snapshot holds {v} where a count up to {max} belongs"
