@@ -250,6 +250,16 @@ const diagram = new Diagram($("diagram"));
 let lastCharts = 0;
 let lastConfusion = 0;
 let lastPicture = 0;
+/** Which of the plane and the diagram are on screen: scrolled away, they are not drawn
+ * (the views do the same). */
+const shown = new Map();
+const seen = new IntersectionObserver((entries) => {
+  for (const e of entries) shown.set(e.target.id, e.isIntersecting);
+  dirty = true;
+});
+seen.observe($("plane"));
+seen.observe($("diagram"));
+const onScreen = (id) => shown.get(id) !== false;
 /** Least milliseconds between redraws of the pictures while training (30 a second). */
 const PICTURE_MS = 33;
 
@@ -379,9 +389,10 @@ function render(now) {
   // PICTURE_MS: on a slow machine their raster is most of a frame, and the counters and
   // the frame loop keep 60 per second.
   if (!playing || now - lastPicture >= PICTURE_MS) {
-    if (lab.features() === 2) lab.updateGrid(GRID_SIDE, state.view.palette);
-    plane.draw(lab, state.view.palette, state.view.example);
-    diagram.draw(lab, state.view.palette, state.view.example, selectedWeight, highlightLayer);
+    const [planeShown, diagramShown] = [onScreen("plane"), onScreen("diagram")];
+    if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette);
+    if (planeShown) plane.draw(lab, state.view.palette, state.view.example);
+    if (diagramShown) diagram.draw(lab, state.view.palette, state.view.example, selectedWeight, highlightLayer);
     viewContext.now = now;
     for (const v of views) v.update(viewContext);
     lastPicture = now;

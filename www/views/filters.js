@@ -7,7 +7,7 @@ import { fitCanvas } from "../plane.js";
 import { node as el } from "./panel.js";
 
 /** Milliseconds between recomputations while training. */
-const REFRESH_MS = 50;
+const REFRESH_MS = 66;
 
 let ui = null;
 let lab = null;

@@ -38,6 +38,9 @@ let following = true; // the history slider sits on "live"
 let replay = null; // { i, last, resolve }
 let exporting = false;
 let lastDrawAt = -Infinity;
+/** Least milliseconds between live redraws while training: a redraw (hundreds of
+ * anti-aliased dots and the bent grid) is a large share of a frame in software raster. */
+const LIVE_DRAW_MS = 66;
 let animating = false;
 let info = "";
 const rot = { yaw: 0.6, pitch: 0.35, dragging: false, lastX: 0, lastY: 0, lastInput: -Infinity, lastTick: 0 };
@@ -238,6 +241,7 @@ export function update(ctx) {
   if (!visible) return;
   if ((fresh || !computed || !ctx.playing) && following && !replay) compute(now);
   if (!computed) compute(now, true);
+  if (ctx.playing && performance.now() - lastDrawAt < LIVE_DRAW_MS) return;
   draw();
 }
 
