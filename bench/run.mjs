@@ -400,7 +400,7 @@ ${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
   (\`tf.matMul\` then \`dispose\`; the cpu and wasm backends compute synchronously); the last product is checked
   against a JavaScript dot product.
 `;
-    writeFileSync(here("results.md"), md);
+    writeFileSync(here("results.md"), `${md}\n${readFileSync(here("gaps.md"), "utf8")}`);
     console.log(`\n${table}\n\n${targets}\n\n${learnTable}\n`);
     if (errors.length) console.log(`bench: page errors: ${errors.join("; ")}`);
     console.log("bench: wrote bench/results.md");
