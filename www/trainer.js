@@ -4,7 +4,7 @@
 // HISTORY_MS). The page's Lab is never trained; every training call comes here.
 import init, { Lab, lastPanic } from "./pkg/backprop_lab.js";
 
-/** Milliseconds of training between snapshots. */
+/** Milliseconds of training before the worker yields to the page's messages. */
 const SLICE_MS = 8;
 /** Least milliseconds between snapshots (one per frame at 60 frames per second), and
  * between snapshots that carry the history (the curves). */
