@@ -1,6 +1,7 @@
 //! Element-wise activation functions, each beside its exact derivative.
 
 use super::error::{EngineError, Result};
+use super::quad::Quad;
 use super::real::Real;
 
 /// Slope of `leaky_relu` for negative inputs.
@@ -130,6 +131,23 @@ impl Activation {
                 }
             }
         }
+    }
+
+    /// a = f(z) on four lanes, by the method [`Activation::apply_all`] takes when fast.
+    #[inline(always)]
+    pub fn apply_quad<T: Real>(self, z: T::Quad) -> T::Quad {
+        match self {
+            Activation::Tanh => z.tanh(),
+            Activation::Identity => z,
+            Activation::Relu => z.relu(),
+            f => f.apply_lanes::<T>(z),
+        }
+    }
+
+    /// The other activations lane by lane, out of line so that each caller stays small.
+    #[inline(never)]
+    fn apply_lanes<T: Real>(self, z: T::Quad) -> T::Quad {
+        z.map(|x| self.apply(x))
     }
 
     /// delta *= f'(z) over slices, with one plain loop for each common activation so

@@ -324,6 +324,10 @@ const TANH_NUM: [f32; 7] = [
 /// Denominator coefficients of x^0, x^2, x^4, x^6.
 const TANH_DEN: [f32; 4] = [4.893_525e-3, 2.268_434_7e-3, 1.185_347_1e-4, 1.198_258_4e-6];
 
+/// Four-lane tanh for [`crate::engine::quad::F32x4`].
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use lanes::tanh4;
+
 /// Writes the transpose of `src` (rows, cols) into `dst` (cols, rows).
 pub fn transpose<T: Copy>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
     for r in 0..rows {
@@ -544,27 +548,36 @@ mod lanes {
         }
     }
 
-    /// [`super::tanh_rational`] four lanes at a time, the polynomials unrolled so the
-    /// coefficients stay in registers.
-    pub fn tanh(z: &[f32], a: &mut [f32]) {
-        let n4 = z.len().min(a.len()) / 4 * 4;
-        let (lo, hi) = (f32x4_splat(-TANH_CLAMP), f32x4_splat(TANH_CLAMP));
+    /// [`super::tanh_rational`] on four lanes, the polynomials unrolled so that the
+    /// coefficients stay in registers across a loop.
+    #[inline(always)]
+    pub fn tanh4(z: v128) -> v128 {
         let n = TANH_NUM.map(|c| f32x4_splat(c));
         let d = TANH_DEN.map(|c| f32x4_splat(c));
         let step = |p: v128, x2: v128, c: v128| f32x4_add(f32x4_mul(p, x2), c);
+        // pmin and pmax are one instruction each and keep a NaN z.
+        let x = f32x4_pmin(
+            f32x4_pmax(z, f32x4_splat(-TANH_CLAMP)),
+            f32x4_splat(TANH_CLAMP),
+        );
+        let x2 = f32x4_mul(x, x);
+        let mut num = step(n[6], x2, n[5]);
+        num = step(num, x2, n[4]);
+        num = step(num, x2, n[3]);
+        num = step(num, x2, n[2]);
+        num = step(num, x2, n[1]);
+        num = step(num, x2, n[0]);
+        let mut den = step(d[3], x2, d[2]);
+        den = step(den, x2, d[1]);
+        den = step(den, x2, d[0]);
+        f32x4_div(f32x4_mul(x, num), den)
+    }
+
+    /// [`tanh4`] over a slice, the tail by the scalar form.
+    pub fn tanh(z: &[f32], a: &mut [f32]) {
+        let n4 = z.len().min(a.len()) / 4 * 4;
         for (zc, ac) in z[..n4].chunks_exact(4).zip(a[..n4].chunks_exact_mut(4)) {
-            let x = f32x4_min(f32x4_max(load(zc, 0), lo), hi);
-            let x2 = f32x4_mul(x, x);
-            let mut num = step(n[6], x2, n[5]);
-            num = step(num, x2, n[4]);
-            num = step(num, x2, n[3]);
-            num = step(num, x2, n[2]);
-            num = step(num, x2, n[1]);
-            num = step(num, x2, n[0]);
-            let mut den = step(d[3], x2, d[2]);
-            den = step(den, x2, d[1]);
-            den = step(den, x2, d[0]);
-            store(ac, 0, f32x4_div(f32x4_mul(x, num), den));
+            store(ac, 0, tanh4(load(zc, 0)));
         }
         for (o, &x) in a[n4..].iter_mut().zip(&z[n4..]) {
             *o = super::tanh_rational(x);

@@ -14,7 +14,6 @@ use super::error::{EngineError, Result};
 use super::limits;
 use super::model_json::Model;
 use super::session::SessionConfig;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The version tag every link this engine writes starts with.
@@ -33,23 +32,13 @@ const DECODE_TABLE: [u8; 256] = {
     table
 };
 
-/// The payload as written: borrowed, so encoding copies nothing.
-#[derive(Serialize)]
-struct Outgoing<'a> {
-    config: &'a SessionConfig,
-    model: Option<&'a str>,
-}
-
 /// Packs a configuration and, optionally, a model file's text into a link (without
 /// the leading `#`). Non-finite numbers in the configuration are written as `null`,
 /// which [`decode`] refuses; use [`encode_json`] to check the inputs first.
 pub fn encode(config: &SessionConfig, model_json: Option<&str>) -> String {
-    let payload = Outgoing {
-        config,
-        model: model_json,
-    };
-    // Structs of strings, numbers and booleans always serialise.
-    let text = serde_json::to_string(&payload).unwrap_or_default();
+    // Through a JSON value, as decode_json writes it, so that the module holds one
+    // serialiser for configurations.
+    let text = serde_json::json!({ "config": config, "model": model_json }).to_string();
     let mut link = String::with_capacity(PREFIX.len() + base64url_len(text.len()));
     link.push_str(PREFIX);
     link.push_str(&base64url_encode(text.as_bytes()));
@@ -85,7 +74,8 @@ pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
     if !config.is_object() {
         return Err(damaged("the configuration is not a JSON object".into()));
     }
-    let config = SessionConfig::deserialize(config)
+    // From text, as SessionConfig::from_json reads it: one deserialiser for configurations.
+    let config: SessionConfig = serde_json::from_str(&config.to_string())
         .map_err(|e| damaged(format!("the configuration is invalid: {e}")))?;
     let model = match obj.remove("model") {
         None | Some(Value::Null) => None,

@@ -6,7 +6,7 @@
 use super::activation::sigmoid;
 use super::error::{EngineError, Result};
 use super::real::Real;
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
 
 /// The per-row cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +142,23 @@ impl Loss {
         mut out: ArrayViewMut2<T>,
     ) {
         let scale: T = reduction.scale(a.nrows());
+        for ((orow, arow), yrow) in out
+            .axis_iter_mut(Axis(0))
+            .zip(a.outer_iter())
+            .zip(y.outer_iter())
+        {
+            self.row_gradient(arow, yrow, scale, orow);
+        }
+    }
+
+    /// dC/da of one row's cost times `scale` (the reduction's 1/N or 1).
+    pub fn row_gradient<T: Real>(
+        self,
+        a: ArrayView1<T>,
+        y: ArrayView1<T>,
+        scale: T,
+        mut out: ArrayViewMut1<T>,
+    ) {
         match self {
             Loss::Mse | Loss::Sse => {
                 let k = if self == Loss::Mse {
@@ -155,20 +172,14 @@ impl Loss {
                     .for_each(|o, &ai, &yi| *o = k * (ai - yi));
             }
             Loss::SoftmaxCrossEntropy => {
-                for ((mut orow, arow), yrow) in out
-                    .axis_iter_mut(Axis(0))
-                    .zip(a.outer_iter())
-                    .zip(y.outer_iter())
-                {
-                    let m = arow.fold(arow[0], |m, &v| m.max(v));
-                    let mut sum = T::zero();
-                    for (o, &v) in orow.iter_mut().zip(arow.iter()) {
-                        *o = (v - m).exp();
-                        sum += *o;
-                    }
-                    for (o, &yi) in orow.iter_mut().zip(yrow.iter()) {
-                        *o = scale * (*o / sum - yi);
-                    }
+                let m = a.fold(a[0], |m, &v| m.max(v));
+                let mut sum = T::zero();
+                for (o, &v) in out.iter_mut().zip(a.iter()) {
+                    *o = (v - m).exp();
+                    sum += *o;
+                }
+                for (o, &yi) in out.iter_mut().zip(y.iter()) {
+                    *o = scale * (*o / sum - yi);
                 }
             }
             Loss::SigmoidCrossEntropy => {

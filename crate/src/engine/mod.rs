@@ -19,6 +19,8 @@ pub mod model_json;
 pub mod network;
 pub mod nudge;
 pub mod optim;
+pub mod panel;
+pub mod quad;
 pub mod real;
 pub mod session;
 pub mod train;

@@ -8,6 +8,7 @@ use super::kernels::Kernel;
 use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
+use super::quad::sum_squares;
 use super::real::Real;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
@@ -174,15 +175,12 @@ impl<T: Real> Gradients<T> {
 
     /// Euclidean norm of layer `l`'s gradient (weights and biases together).
     pub fn layer_norm(&self, l: usize) -> f64 {
-        let sq = flat(&self.dw[l])
-            .iter()
-            .chain(
-                self.db[l]
-                    .as_slice()
-                    .expect("bias gradients are contiguous"),
-            )
-            .fold(T::zero(), |s, &v| s + v * v);
-        sq.to_f64().sqrt()
+        let db = self.db[l]
+            .as_slice()
+            .expect("bias gradients are contiguous");
+        (sum_squares(flat(&self.dw[l])) + sum_squares(db))
+            .to_f64()
+            .sqrt()
     }
 }
 
@@ -328,7 +326,6 @@ impl<T: Real> Network<T> {
             self.reduction,
             grads.delta[last].slice_mut(s![..n, ..]),
         );
-        let l2 = T::from_f64(self.l2);
         for l in (0..self.layers.len()).rev() {
             let layer = &self.layers[l];
             let (units, fan_in) = (layer.units(), layer.fan_in());
@@ -348,9 +345,18 @@ impl<T: Real> Network<T> {
                 da_prev,
                 &mut grads.scratch,
             );
-            if self.l2 != 0.0 {
-                grads.dw[l].scaled_add(l2, &layer.w);
-            }
+        }
+        self.add_penalty_gradients(&mut grads.dw);
+    }
+
+    /// Adds the L2 penalty's share, l2 W, to each layer's dC/dW.
+    pub fn add_penalty_gradients(&self, dw: &mut [Array2<T>]) {
+        if self.l2 == 0.0 {
+            return;
+        }
+        let l2 = T::from_f64(self.l2);
+        for (dw, layer) in dw.iter_mut().zip(&self.layers) {
+            dw.scaled_add(l2, &layer.w);
         }
     }
 
@@ -391,10 +397,7 @@ impl<T: Real> Network<T> {
                 total.db[l].scaled_add(scale, &one.db[l]);
             }
         }
-        let l2 = T::from_f64(self.l2);
-        for (dw, layer) in total.dw.iter_mut().zip(&self.layers) {
-            dw.scaled_add(l2, &layer.w);
-        }
+        self.add_penalty_gradients(&mut total.dw);
         Ok(total)
     }
 

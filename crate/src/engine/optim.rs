@@ -4,7 +4,7 @@
 use super::error::{EngineError, Result};
 use super::network::{Gradients, Network};
 use super::real::Real;
-use ndarray::{Array1, Array2, Zip};
+use ndarray::{Array, Array1, Array2, Dimension, Zip};
 
 /// The update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,6 +66,23 @@ pub struct OptimState<T> {
     v: Vec<(Array2<T>, Array1<T>)>,
 }
 
+/// p -= lr g over slices, which the compiler vectorises (ndarray's general zip does not).
+fn descend<T: Real>(p: &mut [T], g: &[T], lr: T) {
+    for (p, &g) in p.iter_mut().zip(g) {
+        *p -= lr * g;
+    }
+}
+
+fn as_slice<T, D: Dimension>(a: &Array<T, D>) -> &[T] {
+    a.as_slice()
+        .expect("parameters and gradients are contiguous")
+}
+
+fn as_slice_mut<T, D: Dimension>(a: &mut Array<T, D>) -> &mut [T] {
+    a.as_slice_mut()
+        .expect("parameters and gradients are contiguous")
+}
+
 fn zeros_like<T: Real>(net: &Network<T>) -> Vec<(Array2<T>, Array1<T>)> {
     net.layers
         .iter()
@@ -97,8 +114,8 @@ impl<T: Real> OptimState<T> {
             let (dw, db) = (&grads.dw[l], &grads.db[l]);
             match self.rule {
                 Optimizer::Sgd => {
-                    layer.w.scaled_add(-lr_t, dw);
-                    layer.b.scaled_add(-lr_t, db);
+                    descend(as_slice_mut(&mut layer.w), as_slice(dw), lr_t);
+                    descend(as_slice_mut(&mut layer.b), as_slice(db), lr_t);
                 }
                 Optimizer::Momentum { beta } => {
                     let beta = T::from_f64(beta);

@@ -2,6 +2,7 @@
 //! f32 for fast training. One trait keeps every formula written once.
 
 use super::kernels::{self, Start, Strided};
+use super::quad::{F32x4, Four, Quad};
 use ndarray::{LinalgScalar, ScalarOperand};
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, MulAssign, Neg, SubAssign};
@@ -24,6 +25,12 @@ pub trait Real:
     fn from_f64(v: f64) -> Self;
     /// Widens (or copies) to f64.
     fn to_f64(self) -> f64;
+    /// Four lanes of this type, a simd128 register where there is one.
+    type Quad: Quad<Self>;
+    /// Whether the trainer takes [`crate::engine::panel`]'s step when a network is
+    /// small: for f32, whose lanes are a simd128 register. f64 trains only for the
+    /// benchmark, through the general step, and leaves the panel code out of the module.
+    const PANELS: bool;
     /// e^x.
     fn exp(self) -> Self;
     /// Natural logarithm.
@@ -71,8 +78,11 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ty, $gemm:path, $rows:path, $tanh:path) => {
+    ($t:ty, $quad:ty, $panels:expr, $gemm:path, $rows:path, $tanh:path) => {
         impl Real for $t {
+            type Quad = $quad;
+            const PANELS: bool = $panels;
+
             #[inline]
             fn from_f64(v: f64) -> Self {
                 v as $t
@@ -151,12 +161,16 @@ macro_rules! impl_real {
 
 impl_real!(
     f32,
+    F32x4,
+    true,
     kernels::gemm_abt_f32,
     kernels::gemm_rows_f32,
     kernels::tanh_f32
 );
 impl_real!(
     f64,
+    Four<f64>,
+    false,
     kernels::gemm_abt_scalar,
     kernels::gemm_rows_axpy,
     exact_tanh

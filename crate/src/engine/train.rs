@@ -3,10 +3,13 @@
 //! but the bounded history.
 
 use super::error::{EngineError, Result};
+use super::kernels::Kernel;
 use super::network::{Gradients, Network, Trace};
 use super::optim::{OptimState, Optimizer};
+use super::panel::{BatchOutcome, Panels, Source};
+use super::quad::all_finite;
 use super::real::Real;
-use ndarray::{s, Array2};
+use ndarray::{s, Array1, Array2};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -269,6 +272,7 @@ pub struct Trainer<T: Real> {
     last_val: Option<Metrics>,
     last_good: Network<T>,
     val_trace: Trace<T>,
+    panels: Option<Panels<T>>,
 }
 
 impl<T: Real> Trainer<T> {
@@ -315,6 +319,7 @@ impl<T: Real> Trainer<T> {
             last_val: None,
             last_good: net.clone(),
             val_trace: Trace::new(&net, val.len()),
+            panels: if T::PANELS { Panels::new(&net) } else { None },
             net,
             train,
             val,
@@ -401,34 +406,21 @@ impl<T: Real> Trainer<T> {
             self.order.shuffle(&mut self.rng);
         }
         let n = self.batch_y.nrows().min(self.order.len() - self.cursor);
-        let batch = &self.order[self.cursor..self.cursor + n];
-        gather(&self.train.x, batch, self.trace.input_mut());
-        gather(&self.train.y, batch, flat_mut(&mut self.batch_y));
-        let by = self.batch_y.slice(s![..n, ..]);
-        self.net.forward_rows(n, &mut self.trace);
-        let cost = self.net.cost(&self.trace, by).to_f64();
+        let outcome = self.gradients(n);
+        let cost = outcome.cost.to_f64();
         if !cost.is_finite() {
             return Err(EngineError::Diverged(format!(
                 "the cost became {cost} at step {}; lower the learning rate and reset",
                 self.steps + 1
             )));
         }
-        self.net.backward_into(&self.trace, by, &mut self.grads);
-        if let Some(labels) = &self.train.labels {
-            let batch = &self.order[self.cursor..self.cursor + n];
-            let out = self.trace.output();
-            let out = out.as_slice().expect("the trace's output is contiguous");
-            self.epoch_correct += out
-                .chunks_exact(self.net.output_dim())
-                .zip(batch)
-                .filter(|(row, &i)| self.net.class_of(row) == labels[i])
-                .count() as u64;
-        }
+        self.epoch_correct += outcome.correct;
         self.opt.step(&mut self.net, &self.grads, self.lr);
-        let finite = self.net.layers.iter().all(|l| {
-            let (w, b) = (l.w.as_slice(), l.b.as_slice());
-            w.into_iter().chain(b).flatten().all(|v| v.is_finite())
-        });
+        let finite = self
+            .net
+            .layers
+            .iter()
+            .all(|l| all_finite(flat(&l.w)) && all_finite(flat1(&l.b)));
         if !finite {
             self.restore_last_good();
             return Err(EngineError::Diverged(format!(
@@ -450,6 +442,38 @@ impl<T: Real> Trainer<T> {
             self.close_epoch();
         }
         Ok(())
+    }
+
+    /// Forward and backward over the epoch's next `n` rows, leaving the gradients in
+    /// `self.grads`: through the panel step when the network is small enough and the
+    /// kernel is SIMD, else through the trace.
+    fn gradients(&mut self, n: usize) -> BatchOutcome<T> {
+        let batch = &self.order[self.cursor..self.cursor + n];
+        if let (true, Some(panels), Kernel::Simd) = (T::PANELS, &mut self.panels, self.net.kernel) {
+            let rows = Source {
+                x: flat(&self.train.x),
+                y: flat(&self.train.y),
+                labels: self.train.labels.as_deref(),
+            };
+            return panels.step(&self.net, rows, batch, &mut self.grads);
+        }
+        gather(&self.train.x, batch, self.trace.input_mut());
+        gather(&self.train.y, batch, flat_mut(&mut self.batch_y));
+        let by = self.batch_y.slice(s![..n, ..]);
+        self.net.forward_rows(n, &mut self.trace);
+        let cost = self.net.cost(&self.trace, by);
+        self.net.backward_into(&self.trace, by, &mut self.grads);
+        let mut correct = 0;
+        if let Some(labels) = &self.train.labels {
+            let out = self.trace.output();
+            let out = out.as_slice().expect("the trace's output is contiguous");
+            correct = out
+                .chunks_exact(self.net.output_dim())
+                .zip(batch)
+                .filter(|(row, &i)| self.net.class_of(row) == labels[i])
+                .count() as u64;
+        }
+        BatchOutcome { cost, correct }
     }
 
     /// What a page shows of this trainer, flattened into one buffer that a worker can
@@ -602,14 +626,21 @@ fn evaluate_into<T: Real>(net: &Network<T>, rows: &Rows<T>, trace: &mut Trace<T>
 /// of circles is two numbers, too short for a memcpy call to pay).
 fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut [T]) {
     let w = src.ncols();
-    let src = src
-        .as_slice()
-        .expect("training rows are a standard-layout array");
+    let src = flat(src);
     for (out, &i) in dst.chunks_exact_mut(w).zip(idx) {
         for (o, &v) in out.iter_mut().zip(&src[i * w..(i + 1) * w]) {
             *o = v;
         }
     }
+}
+
+fn flat<T>(a: &Array2<T>) -> &[T] {
+    a.as_slice()
+        .expect("training rows are a standard-layout array")
+}
+
+fn flat1<T>(a: &Array1<T>) -> &[T] {
+    a.as_slice().expect("biases are contiguous")
 }
 
 fn flat_mut<T>(a: &mut Array2<T>) -> &mut [T] {
@@ -627,6 +658,39 @@ mod tests {
                         "loss": "sigmoid_cross_entropy"},
             "training": {"optimizer": "adam", "batch_size": 8}}"#;
         Session::new(SessionConfig::from_json(config).unwrap(), None).unwrap()
+    }
+
+    #[test]
+    fn the_panel_step_trains_as_the_general_step_does() {
+        let mut panels = session();
+        assert!(panels.trainer.panels.is_some());
+        let mut general = session();
+        general.trainer.net.kernel = super::Kernel::Scalar;
+        for s in [&mut panels, &mut general] {
+            s.trainer.run(45).unwrap();
+        }
+        let (a, b) = (&panels.trainer, &general.trainer);
+        assert_eq!(a.epoch(), b.epoch());
+        let pairs = a
+            .history
+            .step_loss
+            .values()
+            .iter()
+            .zip(b.history.step_loss.values());
+        for (x, y) in pairs.chain(
+            a.history
+                .train_accuracy
+                .values()
+                .iter()
+                .zip(b.history.train_accuracy.values()),
+        ) {
+            assert!((x - y).abs() < 1e-4, "{x} vs {y}");
+        }
+        for (la, lb) in a.net.layers.iter().zip(&b.net.layers) {
+            for (x, y) in la.w.iter().zip(&lb.w) {
+                assert!((x - y).abs() < 1e-4, "{x} vs {y}");
+            }
+        }
     }
 
     #[test]
