@@ -150,6 +150,30 @@ impl Activation {
         z.map(|x| self.apply(x))
     }
 
+    /// delta * f'(z) on four lanes, as [`Activation::scale_by_derivative`] computes it.
+    #[inline(always)]
+    pub fn scale_quad<T: Real>(self, delta: T::Quad, z: T::Quad, a: T::Quad) -> T::Quad {
+        let one = T::Quad::splat(T::one());
+        match self {
+            Activation::Identity => delta,
+            Activation::Tanh => delta * (one - a * a),
+            Activation::Sigmoid => delta * (a * (one - a)),
+            Activation::Relu => delta.zero_where_nonpositive(z),
+            f => f.scale_lanes::<T>(delta, z, a),
+        }
+    }
+
+    /// The other derivatives through the slice form, out of line.
+    #[inline(never)]
+    fn scale_lanes<T: Real>(self, delta: T::Quad, z: T::Quad, a: T::Quad) -> T::Quad {
+        let [mut d, mut zs, mut as_] = [[T::zero(); 4]; 3];
+        delta.store(&mut d);
+        z.store(&mut zs);
+        a.store(&mut as_);
+        self.scale_by_derivative(&zs, &as_, &mut d);
+        T::Quad::load(&d)
+    }
+
     /// delta *= f'(z) over slices, with one plain loop for each common activation so
     /// that the compiler vectorises it.
     pub fn scale_by_derivative<T: Real>(self, z: &[T], a: &[T], delta: &mut [T]) {

@@ -11,6 +11,7 @@
 //! backward, accuracy) runs over buffers allocated once.
 
 use super::activation::Activation;
+use super::layer::Dense;
 use super::loss::Loss;
 use super::network::{Gradients, Network};
 use super::quad::Quad;
@@ -141,19 +142,17 @@ impl<T: Real> Panels<T> {
             let fan_in = layer.fan_in() * lanes;
             let (below, here) = self.delta.split_at_mut(l);
             let delta = &mut here[0][..width];
-            layer.activation.scale_by_derivative(
-                &self.z[l][..width],
-                &self.a[l + 1][..width],
-                delta,
-            );
             backward::<T, NV>(
-                flat(&layer.w),
+                layer,
+                (&self.z[l][..width], &self.a[l + 1][..width]),
                 &self.a[l][..fan_in],
                 delta,
-                flat_mut(&mut grads.dw[l]),
-                grads.db[l]
-                    .as_slice_mut()
-                    .expect("bias gradients are contiguous"),
+                (
+                    flat_mut(&mut grads.dw[l]),
+                    grads.db[l]
+                        .as_slice_mut()
+                        .expect("bias gradients are contiguous"),
+                ),
                 below.last_mut().map(|d| &mut d[..fan_in]),
             );
         }
@@ -286,26 +285,34 @@ fn forward<T: Real, const NV: usize>(
     }
 }
 
-/// BP3 and BP4 added into db and dW: db[j] += sum of delta[j]; dW[j][i] += delta[j] .
-/// a_prev[i] over the lanes. Then, when asked, the first half of BP2 into da_prev:
-/// da_prev[i] = sum over j of W[j][i] delta[j]. Shapes as in [`forward`].
+/// On entry delta holds dC/da of this layer; BP2's second half makes it dC/dz = dC/da
+/// f'(z) in registers (written back for the layer below). Then BP3 and BP4 are added
+/// into db and dW: db[j] += sum of delta[j]; dW[j][i] += delta[j] . a_prev[i] over the
+/// lanes. Then, when asked, the first half of BP2 into da_prev: da_prev[i] = sum over j
+/// of W[j][i] delta[j]. `out` is this layer's (z, a); shapes as in [`forward`].
 #[inline(always)]
 fn backward<T: Real, const NV: usize>(
-    w: &[T],
+    layer: &Dense<T>,
+    (z, a): (&[T], &[T]),
     a_prev: &[T],
-    delta: &[T],
-    dw: &mut [T],
-    db: &mut [T],
+    delta: &mut [T],
+    (dw, db): (&mut [T], &mut [T]),
     da_prev: Option<&mut [T]>,
 ) {
     let lanes = 4 * NV;
     let fan_in = a_prev.len() / lanes;
-    for ((dj, dwj), dbj) in delta
-        .chunks_exact(lanes)
-        .zip(dw.chunks_exact_mut(fan_in))
-        .zip(db.iter_mut())
-    {
-        let d: [T::Quad; NV] = std::array::from_fn(|v| T::Quad::load(&dj[4 * v..]));
+    let f = layer.activation;
+    let units = delta
+        .chunks_exact_mut(lanes)
+        .zip(z.chunks_exact(lanes).zip(a.chunks_exact(lanes)));
+    for (((dj, (zj, aj)), dwj), dbj) in units.zip(dw.chunks_exact_mut(fan_in)).zip(db.iter_mut()) {
+        let d: [T::Quad; NV] = std::array::from_fn(|v| {
+            let lane = |s: &[T]| T::Quad::load(&s[4 * v..]);
+            f.scale_quad::<T>(lane(dj), lane(zj), lane(aj))
+        });
+        for (v, d) in d.iter().enumerate() {
+            d.store(&mut dj[4 * v..]);
+        }
         *dbj += d.iter().skip(1).fold(d[0], |s, &x| s + x).sum();
         let dot = |ai: &[T]| {
             (1..NV).fold(d[0] * T::Quad::load(ai), |s, v| {
@@ -328,6 +335,7 @@ fn backward<T: Real, const NV: usize>(
         }
     }
     if let Some(da_prev) = da_prev {
+        let w = flat(&layer.w);
         for (i, dai) in da_prev.chunks_exact_mut(lanes).enumerate() {
             let mut acc = [T::Quad::splat(T::zero()); NV];
             for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {

@@ -4,10 +4,12 @@
 #[cfg(doc)]
 use super::activation::Activation;
 use super::real::Real;
-use std::ops::{Add, Mul};
+use std::ops::{Add, Mul, Sub};
 
 /// Four values that add and multiply lane by lane.
-pub trait Quad<T: Real>: Copy + Add<Output = Self> + Mul<Output = Self> {
+pub trait Quad<T: Real>:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
+{
     /// All four lanes set to `v`.
     fn splat(v: T) -> Self;
     /// The first four values of `s`.
@@ -23,6 +25,8 @@ pub trait Quad<T: Real>: Copy + Add<Output = Self> + Mul<Output = Self> {
     fn tanh(self) -> Self;
     /// max(0, v) of each lane, 0 for NaN (as [`Activation::Relu`]).
     fn relu(self) -> Self;
+    /// Each lane of self, or 0 where z <= 0 (ReLU's backward step).
+    fn zero_where_nonpositive(self, z: Self) -> Self;
     /// `f` of each lane, one at a time.
     #[inline(always)]
     fn map(self, f: impl Fn(T) -> T) -> Self {
@@ -63,6 +67,15 @@ impl<T: Copy + Add<Output = T>> Add for Four<T> {
     fn add(self, o: Self) -> Self {
         let (a, b) = (self.0, o.0);
         Four([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
+    }
+}
+
+impl<T: Copy + Sub<Output = T>> Sub for Four<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        let (a, b) = (self.0, o.0);
+        Four([a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]])
     }
 }
 
@@ -107,6 +120,16 @@ impl<T: Real> Quad<T> for Four<T> {
     fn relu(self) -> Self {
         Four(self.0.map(|v| if v > T::zero() { v } else { T::zero() }))
     }
+    #[inline(always)]
+    fn zero_where_nonpositive(self, z: Self) -> Self {
+        Four(std::array::from_fn(|l| {
+            if z.0[l] <= T::zero() {
+                T::zero()
+            } else {
+                self.0[l]
+            }
+        }))
+    }
 }
 
 /// The f32 lanes the engine uses: a simd128 register in wasm.
@@ -121,7 +144,7 @@ pub type F32x4 = Four<f32>;
 mod simd {
     use super::Quad;
     use core::arch::wasm32::*;
-    use std::ops::{Add, Mul};
+    use std::ops::{Add, Mul, Sub};
 
     /// One simd128 register of four f32.
     #[derive(Clone, Copy, Debug)]
@@ -132,6 +155,14 @@ mod simd {
         #[inline(always)]
         fn add(self, o: Self) -> Self {
             F32x4(f32x4_add(self.0, o.0))
+        }
+    }
+
+    impl Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(f32x4_sub(self.0, o.0))
         }
     }
 
@@ -192,6 +223,11 @@ mod simd {
         fn relu(self) -> Self {
             // pmax(0, v) = 0 < v ? v : 0, so a NaN gives 0.
             F32x4(f32x4_pmax(f32x4_splat(0.0), self.0))
+        }
+        #[inline(always)]
+        fn zero_where_nonpositive(self, z: Self) -> Self {
+            // z <= 0 is false for a NaN z, which keeps its lane, as the scalar step does.
+            F32x4(v128_andnot(self.0, f32x4_le(z.0, f32x4_splat(0.0))))
         }
     }
 }
