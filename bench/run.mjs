@@ -322,12 +322,15 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
   engine once, in an order rotated by one each round (interleaved, so noise and drift hit all engines alike).
   The table gives the median of the ${RUNS} runs and every run.
 - Ours runs \`benchEpochs(config, precision, seconds, data)\` (crate/src/web/bench.rs): the trainer the Lab builds
-  from the same configuration (the page's worker trains the same one), with \`training.kernel\` = "simd"
-  (crate/src/engine/kernels.rs in simd128: the row kernel \`gemm_rows\` for layers of 4 or more units, its
-  accumulators started from the bias and 4, 8 or 16 lanes wide, weight gradients as sums of outer products, the
-  blocked 4x4 \`gemm_abt\` for narrower layers, and a vectorised rational tanh) or "scalar" (plain loops, libm
-  tanh); the f64 variant rebuilds the same data, network (same seed) and hyper-parameters over f64 (f64 takes the
-  same loops in scalar code and the exact tanh). Matrix products:
+  from the same configuration (the page's worker trains the same one), with \`training.kernel\` = "simd" or
+  "scalar" (plain loops, libm tanh). With "simd", a network whose inputs and layers are at most 32 wide (W1)
+  takes the panel step (crate/src/engine/panel.rs): up to 16 examples of a mini-batch across the lanes of four
+  f32x4 registers per unit, the bias and activation applied in registers, dW reduced four weights at a time;
+  wider networks (W2) take crate/src/engine/kernels.rs in simd128: the row kernel \`gemm_rows\` for layers of 4
+  or more units, its accumulators started from the bias and 4, 8 or 16 lanes wide, weight gradients as sums of
+  outer products, the blocked 4x4 \`gemm_abt\` for narrower layers and fan-ins of 128 or more, and a vectorised
+  rational tanh. The f64 variant rebuilds the same data, network (same seed) and hyper-parameters over f64 (f64 takes the
+  general step in scalar loops, and the exact tanh). Matrix products:
   \`benchMatmul(n, variant, seconds)\` times the engine's layer kernel \`gemm_abt\` (C = A Bᵀ, the shape every
   layer product is put in; 2n³ FLOP like A B) with "f32-simd", "f32-scalar", "f64", and ndarray's
   \`general_mat_mul\` ("f32") for reference.
@@ -371,8 +374,9 @@ ${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
 ## Differences between the engines
 
 - **W1's network is tiny** (layers of 8 units, batches of 10): a step is about 2,600 multiply-adds, so calls,
-  loops and bookkeeping weigh as much as the arithmetic; the SIMD path still gains about 3× over scalar there
-  (the row kernel keeps a layer of 8 units in two registers, and tanh is vectorised).
+  loops and bookkeeping weigh as much as the arithmetic. The SIMD path gains about 5× over our scalar loops
+  there: the panel step puts the batch, not the 8 units, across the lanes, so every register is full and a
+  step makes no call per product.
 - **TF.js packaging**: tfjs-core's own browser script (\`tf-core.min.js\`) does not register the gradient
   functions (\`tf.train.sgd\` then fails with "gradient function not found for Multiply"); the union package
   registers them, and its ES modules cannot be loaded without a bundler (extensionless imports). So the page
