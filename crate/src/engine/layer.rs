@@ -7,6 +7,7 @@
 //! C (+)= A B^T shape.
 
 use super::activation::Activation;
+use super::flat::flat;
 use super::kernels::{gemm_abt, gemm_rows, transpose, Kernel, Start, Strided};
 use super::real::Real;
 use ndarray::{Array1, Array2};
@@ -57,12 +58,7 @@ impl<T: Real> Dense<T> {
     }
 
     fn params(&self) -> (&[T], &[T]) {
-        (
-            self.w
-                .as_slice()
-                .expect("layer weights are a standard-layout array"),
-            self.b.as_slice().expect("layer biases are contiguous"),
-        )
+        (flat(&self.w), flat(&self.b))
     }
 
     /// Forward over `n` rows: z = a_prev W^T + b, a = f(z).

@@ -6,6 +6,7 @@ pub mod api;
 pub mod collapse;
 pub mod dataset;
 pub mod error;
+pub mod flat;
 pub mod gradcheck;
 pub mod grid;
 pub mod init;

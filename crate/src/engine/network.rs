@@ -4,6 +4,7 @@
 
 use super::activation::Activation;
 use super::error::{EngineError, Result};
+use super::flat::{flat, flat_mut};
 use super::kernels::Kernel;
 use super::layer::{scratch_len, Dense};
 use super::limits;
@@ -63,16 +64,6 @@ pub struct Network<T> {
     pub l2: f64,
     /// Which kernel runs the matrix products.
     pub kernel: Kernel,
-}
-
-fn flat<T>(a: &Array2<T>) -> &[T] {
-    a.as_slice()
-        .expect("trace and gradient buffers are standard-layout arrays")
-}
-
-fn flat_mut<T>(a: &mut Array2<T>) -> &mut [T] {
-    a.as_slice_mut()
-        .expect("trace and gradient buffers are standard-layout arrays")
 }
 
 /// Every pre-activation and activation of one forward pass, kept for backprop and for
@@ -175,10 +166,7 @@ impl<T: Real> Gradients<T> {
 
     /// Euclidean norm of layer `l`'s gradient (weights and biases together).
     pub fn layer_norm(&self, l: usize) -> f64 {
-        let db = self.db[l]
-            .as_slice()
-            .expect("bias gradients are contiguous");
-        (sum_squares(flat(&self.dw[l])) + sum_squares(db))
+        (sum_squares(flat(&self.dw[l])) + sum_squares(flat(&self.db[l])))
             .to_f64()
             .sqrt()
     }
@@ -339,9 +327,7 @@ impl<T: Real> Network<T> {
                 &flat(&trace.a[l + 1])[..n * units],
                 &mut flat_mut(&mut here[0])[..n * units],
                 flat_mut(&mut grads.dw[l]),
-                grads.db[l]
-                    .as_slice_mut()
-                    .expect("bias gradients are contiguous"),
+                flat_mut(&mut grads.db[l]),
                 da_prev,
                 &mut grads.scratch,
             );

@@ -2,9 +2,10 @@
 //! moments) is allocated once per network shape.
 
 use super::error::{EngineError, Result};
+use super::flat::{flat, flat_mut};
 use super::network::{Gradients, Network};
 use super::real::Real;
-use ndarray::{Array, Array1, Array2, Dimension, Zip};
+use ndarray::{Array1, Array2, Zip};
 
 /// The update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,16 +74,6 @@ fn descend<T: Real>(p: &mut [T], g: &[T], lr: T) {
     }
 }
 
-fn as_slice<T, D: Dimension>(a: &Array<T, D>) -> &[T] {
-    a.as_slice()
-        .expect("parameters and gradients are contiguous")
-}
-
-fn as_slice_mut<T, D: Dimension>(a: &mut Array<T, D>) -> &mut [T] {
-    a.as_slice_mut()
-        .expect("parameters and gradients are contiguous")
-}
-
 fn zeros_like<T: Real>(net: &Network<T>) -> Vec<(Array2<T>, Array1<T>)> {
     net.layers
         .iter()
@@ -114,8 +105,8 @@ impl<T: Real> OptimState<T> {
             let (dw, db) = (&grads.dw[l], &grads.db[l]);
             match self.rule {
                 Optimizer::Sgd => {
-                    descend(as_slice_mut(&mut layer.w), as_slice(dw), lr_t);
-                    descend(as_slice_mut(&mut layer.b), as_slice(db), lr_t);
+                    descend(flat_mut(&mut layer.w), flat(dw), lr_t);
+                    descend(flat_mut(&mut layer.b), flat(db), lr_t);
                 }
                 Optimizer::Momentum { beta } => {
                     let beta = T::from_f64(beta);

@@ -11,6 +11,7 @@
 //! backward, accuracy) runs over buffers allocated once.
 
 use super::activation::Activation;
+use super::flat::{flat, flat_mut};
 use super::layer::Dense;
 use super::loss::Loss;
 use super::network::{Gradients, Network};
@@ -128,7 +129,7 @@ impl<T: Real> Panels<T> {
         let used = panel.len();
         gather(rows.x, net.input_dim, panel, lanes, &mut self.a[0]);
         for (l, layer) in net.layers.iter().enumerate() {
-            let (w, b) = (flat(&layer.w), flat1(&layer.b));
+            let (w, b) = (flat(&layer.w), flat(&layer.b));
             let width = layer.units() * lanes;
             let (before, after) = self.a.split_at_mut(l + 1);
             let a_prev = &before[l][..layer.fan_in() * lanes];
@@ -147,12 +148,7 @@ impl<T: Real> Panels<T> {
                 (&self.z[l][..width], &self.a[l + 1][..width]),
                 &self.a[l][..fan_in],
                 delta,
-                (
-                    flat_mut(&mut grads.dw[l]),
-                    grads.db[l]
-                        .as_slice_mut()
-                        .expect("bias gradients are contiguous"),
-                ),
+                (flat_mut(&mut grads.dw[l]), flat_mut(&mut grads.db[l])),
                 below.last_mut().map(|d| &mut d[..fan_in]),
             );
         }
@@ -214,20 +210,6 @@ impl<T: Real> Panels<T> {
         clear_padding(d, lanes, panel.len());
         (loss, correct)
     }
-}
-
-fn flat<T>(a: &ndarray::Array2<T>) -> &[T] {
-    a.as_slice()
-        .expect("layer weights are standard-layout arrays")
-}
-
-fn flat1<T>(a: &ndarray::Array1<T>) -> &[T] {
-    a.as_slice().expect("layer biases are contiguous")
-}
-
-fn flat_mut<T>(a: &mut ndarray::Array2<T>) -> &mut [T] {
-    a.as_slice_mut()
-        .expect("gradient buffers are standard-layout arrays")
 }
 
 /// Copies feature f of row panel[e] into dst[f * lanes + e], zeros past the panel.

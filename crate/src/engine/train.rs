@@ -3,13 +3,14 @@
 //! but the bounded history.
 
 use super::error::{EngineError, Result};
+use super::flat::{flat, flat_mut};
 use super::kernels::Kernel;
 use super::network::{Gradients, Network, Trace};
 use super::optim::{OptimState, Optimizer};
 use super::panel::{BatchOutcome, Panels, Source};
 use super::quad::all_finite;
 use super::real::Real;
-use ndarray::{s, Array1, Array2};
+use ndarray::{s, Array2};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -420,7 +421,7 @@ impl<T: Real> Trainer<T> {
             .net
             .layers
             .iter()
-            .all(|l| all_finite(flat(&l.w)) && all_finite(flat1(&l.b)));
+            .all(|l| all_finite(flat(&l.w)) && all_finite(flat(&l.b)));
         if !finite {
             self.restore_last_good();
             return Err(EngineError::Diverged(format!(
@@ -632,20 +633,6 @@ fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut [T]) {
             *o = v;
         }
     }
-}
-
-fn flat<T>(a: &Array2<T>) -> &[T] {
-    a.as_slice()
-        .expect("training rows are a standard-layout array")
-}
-
-fn flat1<T>(a: &Array1<T>) -> &[T] {
-    a.as_slice().expect("biases are contiguous")
-}
-
-fn flat_mut<T>(a: &mut Array2<T>) -> &mut [T] {
-    a.as_slice_mut()
-        .expect("the batch buffer is a standard-layout array")
 }
 
 #[cfg(test)]
