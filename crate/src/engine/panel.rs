@@ -83,7 +83,7 @@ impl<T: Real> Panels<T> {
     }
 
     /// Forward and backward over the rows `batch` of `rows`, leaving dC/dW and dC/db
-    /// (summed over the panels, penalty included) in `grads`.
+    /// (summed over the panels, penalty included) in `grads`, whatever they held.
     pub fn step(
         &mut self,
         net: &Network<T>,
@@ -91,19 +91,16 @@ impl<T: Real> Panels<T> {
         batch: &[usize],
         grads: &mut Gradients<T>,
     ) -> BatchOutcome<T> {
-        for (dw, db) in grads.dw.iter_mut().zip(&mut grads.db) {
-            dw.fill(T::zero());
-            db.fill(T::zero());
-        }
         let scale = net.reduction.scale(batch.len());
         let mut loss = T::zero();
         let mut correct = 0;
-        for panel in batch.chunks(PANEL) {
+        for (p, panel) in batch.chunks(PANEL).enumerate() {
+            let first = p == 0;
             let (l, c) = match panel.len().div_ceil(4) {
-                1 => self.panel::<1>(net, rows, panel, scale, grads),
-                2 => self.panel::<2>(net, rows, panel, scale, grads),
-                3 => self.panel::<3>(net, rows, panel, scale, grads),
-                _ => self.panel::<4>(net, rows, panel, scale, grads),
+                1 => self.panel::<1>(net, rows, panel, scale, first, grads),
+                2 => self.panel::<2>(net, rows, panel, scale, first, grads),
+                3 => self.panel::<3>(net, rows, panel, scale, first, grads),
+                _ => self.panel::<4>(net, rows, panel, scale, first, grads),
             };
             loss += l;
             correct += c;
@@ -115,14 +112,15 @@ impl<T: Real> Panels<T> {
         }
     }
 
-    /// One panel of `NV` registers per unit: adds its gradients into `grads` and returns
-    /// its summed (unscaled) loss and correct count.
+    /// One panel of `NV` registers per unit: writes its gradients into `grads` (the
+    /// first panel) or adds them, and returns its summed (unscaled) loss and correct count.
     fn panel<const NV: usize>(
         &mut self,
         net: &Network<T>,
         rows: Source<T>,
         panel: &[usize],
         scale: T,
+        first: bool,
         grads: &mut Gradients<T>,
     ) -> (T, u64) {
         let lanes = 4 * NV;
@@ -134,8 +132,8 @@ impl<T: Real> Panels<T> {
             let (before, after) = self.a.split_at_mut(l + 1);
             let a_prev = &before[l][..layer.fan_in() * lanes];
             let a = &mut after[0][..width];
-            forward::<T, NV>(w, b, layer.activation, a_prev, &mut self.z[l][..width], a);
-            clear_padding(a, lanes, used);
+            let z = &mut self.z[l][..width];
+            forward::<T, NV>((w, b, layer.activation), a_prev, used, z, a);
         }
         let (loss, correct) = self.output(net, rows, panel, lanes, scale);
         for (l, layer) in net.layers.iter().enumerate().rev() {
@@ -148,7 +146,11 @@ impl<T: Real> Panels<T> {
                 (&self.z[l][..width], &self.a[l + 1][..width]),
                 &self.a[l][..fan_in],
                 delta,
-                (flat_mut(&mut grads.dw[l]), flat_mut(&mut grads.db[l])),
+                (
+                    flat_mut(&mut grads.dw[l]),
+                    flat_mut(&mut grads.db[l]),
+                    !first,
+                ),
                 below.last_mut().map(|d| &mut d[..fan_in]),
             );
         }
@@ -191,6 +193,9 @@ impl<T: Real> Panels<T> {
         if squared && rows.labels.is_none() {
             return (loss, correct);
         }
+        if !squared {
+            clear_padding(d, lanes, panel.len());
+        }
         for (e, &row) in panel.iter().enumerate() {
             column(a, lanes, e, &mut self.out);
             if !squared {
@@ -207,18 +212,17 @@ impl<T: Real> Panels<T> {
                 correct += u64::from(net.class_of(&self.out) == labels[row]);
             }
         }
-        clear_padding(d, lanes, panel.len());
         (loss, correct)
     }
 }
 
-/// Copies feature f of row panel[e] into dst[f * lanes + e], zeros past the panel.
+/// Copies feature f of row panel[e] into dst[f * lanes + e], zeros past the panel (in
+/// the same loop: a separate fill of a few values would be a `memory.fill` call).
 fn gather<T: Real>(src: &[T], width: usize, panel: &[usize], lanes: usize, dst: &mut [T]) {
     for (f, lane) in dst.chunks_exact_mut(lanes).take(width).enumerate() {
-        for (o, &row) in lane.iter_mut().zip(panel) {
-            *o = src[row * width + f];
+        for (e, o) in lane.iter_mut().enumerate() {
+            *o = panel.get(e).map_or(T::zero(), |&row| src[row * width + f]);
         }
-        lane[panel.len()..].fill(T::zero());
     }
 }
 
@@ -238,14 +242,14 @@ fn clear_padding<T: Real>(panel: &mut [T], lanes: usize, used: usize) {
     }
 }
 
-/// z = W a_prev + b and a = f(z) along the lanes, f applied in registers.
-/// w: (units, fan_in); a_prev: (fan_in, 4 NV); z, a: (units, 4 NV).
+/// z = W a_prev + b and a = f(z) along the lanes, f applied in registers and the lanes
+/// past the first `used` of a set to 0. w: (units, fan_in); a_prev: (fan_in, 4 NV);
+/// z, a: (units, 4 NV).
 #[inline(always)]
 fn forward<T: Real, const NV: usize>(
-    w: &[T],
-    b: &[T],
-    f: Activation,
+    (w, b, f): (&[T], &[T], Activation),
     a_prev: &[T],
+    used: usize,
     z: &mut [T],
     a: &mut [T],
 ) {
@@ -262,28 +266,37 @@ fn forward<T: Real, const NV: usize>(
         }
         for (v, &acc) in acc.iter().enumerate() {
             acc.store(&mut zj[4 * v..]);
-            f.apply_quad::<T>(acc).store(&mut aj[4 * v..]);
+            let av = f.apply_quad::<T>(acc);
+            let av = if used < 4 * v + 4 {
+                av.keep_first(used.saturating_sub(4 * v))
+            } else {
+                av
+            };
+            av.store(&mut aj[4 * v..]);
         }
     }
 }
 
 /// On entry delta holds dC/da of this layer; BP2's second half makes it dC/dz = dC/da
-/// f'(z) in registers (written back for the layer below). Then BP3 and BP4 are added
-/// into db and dW: db[j] += sum of delta[j]; dW[j][i] += delta[j] . a_prev[i] over the
-/// lanes. Then, when asked, the first half of BP2 into da_prev: da_prev[i] = sum over j
-/// of W[j][i] delta[j]. `out` is this layer's (z, a); shapes as in [`forward`].
+/// f'(z) in registers (written back for the layer below). Then BP3 and BP4 go into db
+/// and dW, added when `accumulate` and written otherwise: db[j] (+)= sum of delta[j];
+/// dW[j][i] (+)= delta[j] . a_prev[i] over the lanes. Then, when asked, the first half
+/// of BP2 into da_prev: da_prev[i] = sum over j of W[j][i] delta[j]. The second
+/// argument is this layer's (z, a); shapes as in [`forward`].
 #[inline(always)]
 fn backward<T: Real, const NV: usize>(
     layer: &Dense<T>,
     (z, a): (&[T], &[T]),
     a_prev: &[T],
     delta: &mut [T],
-    (dw, db): (&mut [T], &mut [T]),
+    (dw, db, accumulate): (&mut [T], &mut [T], bool),
     da_prev: Option<&mut [T]>,
 ) {
     let lanes = 4 * NV;
     let fan_in = a_prev.len() / lanes;
     let f = layer.activation;
+    // The first panel writes the gradients, so they need no zeroing (a `memory.fill`).
+    let add = |old: T, new: T| if accumulate { old + new } else { new };
     let units = delta
         .chunks_exact_mut(lanes)
         .zip(z.chunks_exact(lanes).zip(a.chunks_exact(lanes)));
@@ -295,7 +308,7 @@ fn backward<T: Real, const NV: usize>(
         for (v, d) in d.iter().enumerate() {
             d.store(&mut dj[4 * v..]);
         }
-        *dbj += d.iter().skip(1).fold(d[0], |s, &x| s + x).sum();
+        *dbj = add(*dbj, d.iter().skip(1).fold(d[0], |s, &x| s + x).sum());
         let dot = |ai: &[T]| {
             (1..NV).fold(d[0] * T::Quad::load(ai), |s, v| {
                 s + d[v] * T::Quad::load(&ai[4 * v..])
@@ -306,14 +319,19 @@ fn backward<T: Real, const NV: usize>(
         let mut a4 = a_prev.chunks_exact(4 * lanes);
         for (dw, a) in (&mut dw4).zip(&mut a4) {
             let dots = T::Quad::sum4(std::array::from_fn(|r| dot(&a[r * lanes..])));
-            (T::Quad::load(dw) + dots).store(dw);
+            let sums = if accumulate {
+                T::Quad::load(dw) + dots
+            } else {
+                dots
+            };
+            sums.store(dw);
         }
         for (dwji, ai) in dw4
             .into_remainder()
             .iter_mut()
             .zip(a4.remainder().chunks_exact(lanes))
         {
-            *dwji += dot(ai).sum();
+            *dwji = add(*dwji, dot(ai).sum());
         }
     }
     if let Some(da_prev) = da_prev {

@@ -27,6 +27,9 @@ pub trait Quad<T: Real>:
     fn relu(self) -> Self;
     /// Each lane of self, or 0 where z <= 0 (ReLU's backward step).
     fn zero_where_nonpositive(self, z: Self) -> Self;
+    /// The first `n` lanes (n <= 4), the others 0. In registers, where a fill of a few
+    /// values would be a `memory.fill` call.
+    fn keep_first(self, n: usize) -> Self;
     /// `f` of each lane, one at a time.
     #[inline(always)]
     fn map(self, f: impl Fn(T) -> T) -> Self {
@@ -119,6 +122,16 @@ impl<T: Real> Quad<T> for Four<T> {
     #[inline(always)]
     fn relu(self) -> Self {
         Four(self.0.map(|v| if v > T::zero() { v } else { T::zero() }))
+    }
+    #[inline(always)]
+    fn keep_first(self, n: usize) -> Self {
+        Four(std::array::from_fn(|l| {
+            if l < n {
+                self.0[l]
+            } else {
+                T::zero()
+            }
+        }))
     }
     #[inline(always)]
     fn zero_where_nonpositive(self, z: Self) -> Self {
@@ -225,6 +238,17 @@ mod simd {
             F32x4(f32x4_pmax(f32x4_splat(0.0), self.0))
         }
         #[inline(always)]
+        fn keep_first(self, n: usize) -> Self {
+            let mask = match n {
+                0 => u32x4(0, 0, 0, 0),
+                1 => u32x4(!0, 0, 0, 0),
+                2 => u32x4(!0, !0, 0, 0),
+                3 => u32x4(!0, !0, !0, 0),
+                _ => u32x4(!0, !0, !0, !0),
+            };
+            F32x4(v128_and(self.0, mask))
+        }
+        #[inline(always)]
         fn zero_where_nonpositive(self, z: Self) -> Self {
             // z <= 0 is false for a NaN z, which keeps its lane, as the scalar step does.
             F32x4(v128_andnot(self.0, f32x4_le(z.0, f32x4_splat(0.0))))
@@ -245,6 +269,25 @@ mod tests {
         let mut out = [0.0; 4];
         F32x4::sum4(q).store(&mut out);
         assert_eq!(out, q.map(|x| x.sum()));
+    }
+
+    #[test]
+    fn keep_first_zeros_the_lanes_past_n() {
+        let v = F32x4::load(&[1.0, -2.0, f32::NAN, 4.0]);
+        for n in 0..=4 {
+            let mut out = [9.0; 4];
+            v.keep_first(n).store(&mut out);
+            for (l, x) in out.iter().enumerate() {
+                assert!(
+                    if l < n {
+                        x.to_bits() == [1.0f32, -2.0, f32::NAN, 4.0][l].to_bits()
+                    } else {
+                        *x == 0.0
+                    },
+                    "n={n}: {out:?}"
+                );
+            }
+        }
     }
 
     #[test]
