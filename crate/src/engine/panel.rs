@@ -181,13 +181,16 @@ impl<T: Real> Panels<T> {
             } else {
                 (T::one(), scale + scale)
             };
-            let mut sq = T::zero();
-            for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
-                let diff = a - y;
-                sq += diff * diff;
-                *d = k * diff;
+            let (k, mut sq) = (T::Quad::splat(k), T::Quad::splat(T::zero()));
+            let lanes4 = d
+                .chunks_exact_mut(4)
+                .zip(a.chunks_exact(4).zip(y.chunks_exact(4)));
+            for (d, (a, y)) in lanes4 {
+                let diff = T::Quad::load(a) - T::Quad::load(y);
+                sq = sq + diff * diff;
+                (k * diff).store(d);
             }
-            loss = half * sq;
+            loss = half * sq.sum();
         }
         let mut correct = 0;
         if squared && rows.labels.is_none() {
@@ -197,7 +200,11 @@ impl<T: Real> Panels<T> {
             clear_padding(d, lanes, panel.len());
         }
         for (e, &row) in panel.iter().enumerate() {
-            column(a, lanes, e, &mut self.out);
+            if outputs == 1 {
+                self.out[0] = a[e];
+            } else {
+                column(a, lanes, e, &mut self.out);
+            }
             if !squared {
                 column(y, lanes, e, &mut self.target);
                 let (out, target) = (ArrayView1::from(&self.out), ArrayView1::from(&self.target));
