@@ -166,11 +166,11 @@ impl Activation {
     /// The other derivatives through the slice form, out of line.
     #[inline(never)]
     fn scale_lanes<T: Real>(self, delta: T::Quad, z: T::Quad, a: T::Quad) -> T::Quad {
-        let [mut d, mut zs, mut as_] = [[T::zero(); 4]; 3];
+        let [mut d, mut zl, mut al] = [[T::zero(); 4]; 3];
         delta.store(&mut d);
-        z.store(&mut zs);
-        a.store(&mut as_);
-        self.scale_by_derivative(&zs, &as_, &mut d);
+        z.store(&mut zl);
+        a.store(&mut al);
+        self.scale_by_derivative(&zl, &al, &mut d);
         T::Quad::load(&d)
     }
 

@@ -6,7 +6,7 @@ use super::activation::Activation;
 use super::real::Real;
 use std::ops::{Add, Mul, Sub};
 
-/// Four values that add and multiply lane by lane.
+/// Four values that add, subtract and multiply lane by lane.
 pub trait Quad<T: Real>:
     Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
 {
@@ -27,8 +27,8 @@ pub trait Quad<T: Real>:
     fn relu(self) -> Self;
     /// Each lane of self, or 0 where z <= 0 (ReLU's backward step).
     fn zero_where_nonpositive(self, z: Self) -> Self;
-    /// The first `n` lanes (n <= 4), the others 0. In registers, where a fill of a few
-    /// values would be a `memory.fill` call.
+    /// The first `n` lanes (n <= 4), the others 0: in registers, where zeroing a few
+    /// values in memory would take a `memory.fill`.
     fn keep_first(self, n: usize) -> Self;
     /// `f` of each lane, one at a time.
     #[inline(always)]
