@@ -9,6 +9,7 @@ pub mod error;
 pub mod flat;
 pub mod gradcheck;
 pub mod grid;
+pub mod guard;
 pub mod init;
 pub mod kernels;
 pub mod layer;
@@ -24,8 +25,10 @@ pub mod panel;
 pub mod quad;
 pub mod real;
 pub mod session;
+pub mod timeline;
 pub mod train;
 pub mod views;
+pub mod webm;
 
 pub use error::EngineError;
 pub use real::Real;

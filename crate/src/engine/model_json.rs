@@ -31,6 +31,9 @@ pub struct Model {
     pub image_shape: Option<(usize, usize)>,
     /// The page's training configuration, kept verbatim.
     pub training: Option<Value>,
+    /// How far the weights were trained: (epochs, steps), so that a shared or
+    /// re-imported network does not look untrained.
+    pub progress: Option<(u64, u64)>,
 }
 
 impl Model {
@@ -43,6 +46,7 @@ impl Model {
             transform: InputTransform::default(),
             image_shape: None,
             training: None,
+            progress: None,
         }
     }
 
@@ -96,6 +100,9 @@ impl Model {
         }
         if let Some(tr) = &self.training {
             obj.insert("training".into(), tr.clone());
+        }
+        if let Some((epoch, steps)) = self.progress {
+            obj.insert("progress".into(), json!({"epoch": epoch, "steps": steps}));
         }
         v.to_string()
     }
@@ -258,6 +265,31 @@ impl Model {
                 )));
             }
         }
+        let progress = match obj.get("progress") {
+            None => None,
+            Some(Value::Object(p)) => {
+                let whole = |key: &str| {
+                    p.get(key).and_then(Value::as_u64).ok_or_else(|| {
+                        EngineError::Model(format!(
+                            "progress.{key} must be a whole number of 0 or more, got {}",
+                            p.get(key).map_or("nothing".into(), |v| v.to_string())
+                        ))
+                    })
+                };
+                let (epoch, steps) = (whole("epoch")?, whole("steps")?);
+                if epoch > steps {
+                    return Err(EngineError::Model(format!(
+                        "progress: {epoch} epochs cannot take {steps} steps"
+                    )));
+                }
+                Some((epoch, steps))
+            }
+            Some(_) => {
+                return Err(EngineError::Model(
+                    "progress must be an object {\"epoch\": E, \"steps\": S}".into(),
+                ))
+            }
+        };
         Ok(Model {
             network,
             class_names,
@@ -265,6 +297,7 @@ impl Model {
             transform,
             image_shape,
             training: obj.get("training").cloned(),
+            progress,
         })
     }
 

@@ -220,6 +220,33 @@ impl<T: Real> Network<T> {
         self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
     }
 
+    /// Every weight and bias, layer by layer, W (row-major) then b: the order of
+    /// snapshots and timeline moments.
+    pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
+        self.layers
+            .iter()
+            .flat_map(|l| l.w.iter().chain(l.b.iter()).copied())
+    }
+
+    /// Sets every weight and bias from `values`, in the order of [`Network::parameters`].
+    pub fn set_parameters(&mut self, values: &[T]) -> Result<()> {
+        if values.len() != self.parameter_count() {
+            return Err(EngineError::Mismatch(format!(
+                "this network has {} weights and biases, not {}",
+                self.parameter_count(),
+                values.len()
+            )));
+        }
+        let targets = self
+            .layers
+            .iter_mut()
+            .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
+        for (t, &v) in targets.zip(values) {
+            *t = v;
+        }
+        Ok(())
+    }
+
     /// The same network in another precision.
     pub fn cast<U: Real>(&self) -> Network<U> {
         Network {

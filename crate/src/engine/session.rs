@@ -372,7 +372,11 @@ impl Session {
         if n_train == 0 {
             return Err(EngineError::Data("no rows left for training".into()));
         }
-        let (train_rows, val_rows) = (idx[..n_train].to_vec(), idx[n_train..].to_vec());
+        // The split is random, but each part keeps the file's order: with shuffling
+        // off, mini-batches then visit the training rows as a notebook's loop would.
+        let (mut train_rows, mut val_rows) = (idx[..n_train].to_vec(), idx[n_train..].to_vec());
+        train_rows.sort_unstable();
+        val_rows.sort_unstable();
         let derived = config
             .features
             .derived
@@ -474,6 +478,8 @@ impl Session {
         model.transform = self.transform.clone();
         model.image_shape = self.data.image_shape;
         model.training = serde_json::to_value(&self.config).ok();
+        let t = &self.trainer;
+        model.progress = (t.steps() > 0).then_some((t.epoch(), t.steps()));
         model.to_json()
     }
 
@@ -493,6 +499,9 @@ impl Session {
             return Err(EngineError::Mismatch(
                 "the model's layers, activations or loss differ from this network's; load it with its configuration instead".into(),
             ));
+        }
+        if let Some((epoch, steps)) = model.progress {
+            self.trainer.set_progress(epoch, steps);
         }
         self.trainer.set_weights(&model.network_as::<f32>())
     }

@@ -2,14 +2,17 @@
 //! optimiser state) is allocated when the trainer is built, so a step allocates nothing
 //! but the bounded history.
 
+use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
+use super::guard::{Blowup, Guard};
 use super::kernels::Kernel;
 use super::network::{Gradients, Network, Trace};
 use super::optim::{OptimState, Optimizer};
 use super::panel::{BatchOutcome, Panels, Source};
 use super::quad::all_finite;
 use super::real::Real;
+use super::timeline::{Moment, Timeline};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -17,6 +20,10 @@ use rand::SeedableRng;
 
 /// Most points kept in each history series; older points are merged in pairs.
 pub const HISTORY_POINTS: usize = 4096;
+/// Without validation rows, the dead-ReLU check looks at this many training rows...
+const DEAD_CHECK_ROWS: usize = 256;
+/// ...every this many epochs.
+const DEAD_CHECK_EPOCHS: u64 = 10;
 
 /// Hyper-parameters of a training run.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +158,16 @@ impl<'a> Snapshot<'a> {
         Ok(self.take(1)?[0])
     }
 
+    fn end(&self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(EngineError::Mismatch(
+                "the training snapshot does not fit this network".into(),
+            ))
+        }
+    }
+
     fn count(&mut self, max: u64) -> Result<u64> {
         let v = self.next()?;
         if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 {
@@ -161,6 +178,18 @@ impl<'a> Snapshot<'a> {
             )))
         }
     }
+}
+
+/// A snapshot read and checked, not yet applied.
+struct Shown<'a> {
+    head: &'a [f64],
+    params: &'a [f64],
+    history: Option<History>,
+}
+
+fn write_moment<T: Real>(m: &Moment<T>, out: &mut Vec<f64>) {
+    out.extend([m.step as f64, m.epoch as f64]);
+    out.extend(m.params.iter().map(|v| v.to_f64()));
 }
 
 /// Per-epoch records, each a [`Series`].
@@ -274,6 +303,13 @@ pub struct Trainer<T: Real> {
     last_good: Network<T>,
     val_trace: Trace<T>,
     panels: Option<Panels<T>>,
+    /// The weights over the run, log-spaced in steps.
+    pub timeline: Timeline<T>,
+    guard: Guard,
+    checkpoint: Network<T>,
+    checkpoint_epoch: u64,
+    checkpoint_loss: f64,
+    dead_trace: Option<Trace<T>>,
 }
 
 impl<T: Real> Trainer<T> {
@@ -296,6 +332,11 @@ impl<T: Real> Trainer<T> {
         }
         let cap = config.batch_size.min(train.len());
         let layers = net.layers.len();
+        let mut timeline = Timeline::new(net.parameter_count());
+        timeline.record(0, 0, &net);
+        let has_relu = net.layers.iter().any(|l| l.activation == Activation::Relu);
+        let dead_trace = (has_relu && val.is_empty())
+            .then(|| Trace::new(&net, train.len().min(DEAD_CHECK_ROWS)));
         Ok(Trainer {
             opt: OptimState::new(config.optimizer, &net),
             rng: StdRng::seed_from_u64(config.seed),
@@ -321,6 +362,12 @@ impl<T: Real> Trainer<T> {
             last_good: net.clone(),
             val_trace: Trace::new(&net, val.len()),
             panels: if T::PANELS { Panels::new(&net) } else { None },
+            timeline,
+            guard: Guard::new(&net),
+            checkpoint: net.clone(),
+            checkpoint_epoch: 0,
+            checkpoint_loss: f64::INFINITY,
+            dead_trace,
             net,
             train,
             val,
@@ -374,7 +421,50 @@ impl<T: Real> Trainer<T> {
             layer.b.assign(&new.b);
         }
         self.last_good = self.net.clone();
+        self.new_start();
         Ok(())
+    }
+
+    /// Sets the counters of weights trained elsewhere (a model file's progress). The
+    /// history stays as it is; the next epoch starts from the first training row.
+    pub fn set_progress(&mut self, epoch: u64, steps: u64) {
+        self.epoch = epoch;
+        self.steps = steps;
+        self.cursor = 0;
+    }
+
+    /// The current weights become the start the guard and the checkpoint measure from.
+    fn new_start(&mut self) {
+        self.guard = Guard::new(&self.net);
+        self.checkpoint = self.net.clone();
+        self.checkpoint_epoch = self.epoch;
+        self.checkpoint_loss = f64::INFINITY;
+        self.timeline.record(self.steps, self.epoch, &self.net);
+    }
+
+    /// The epoch whose weights [`Trainer::restore_checkpoint`] brings back: the end of
+    /// the epoch with the lowest training loss so far (or the start).
+    pub fn checkpoint_epoch(&self) -> u64 {
+        self.checkpoint_epoch
+    }
+
+    /// Brings back the checkpoint's weights after a blow-up; the optimiser's moments
+    /// start again (they carry the blow-up), and the timeline records the restore.
+    pub fn restore_checkpoint(&mut self) {
+        for (layer, good) in self.net.layers.iter_mut().zip(&self.checkpoint.layers) {
+            layer.w.assign(&good.w);
+            layer.b.assign(&good.b);
+        }
+        self.last_good = self.net.clone();
+        self.opt = OptimState::new(self.config.optimizer, &self.net);
+        self.guard.rebase();
+        self.timeline.record(self.steps, self.epoch, &self.net);
+    }
+
+    /// Records the current weights in the timeline (when training pauses, so that the
+    /// timeline ends where the run stands).
+    pub fn mark(&mut self) {
+        self.timeline.record(self.steps, self.epoch, &self.net);
     }
 
     /// Validation metrics after the last completed epoch, if there are validation rows.
@@ -410,10 +500,7 @@ impl<T: Real> Trainer<T> {
         let outcome = self.gradients(n);
         let cost = outcome.cost.to_f64();
         if !cost.is_finite() {
-            return Err(EngineError::Diverged(format!(
-                "the cost became {cost} at step {}; lower the learning rate and reset",
-                self.steps + 1
-            )));
+            return Err(self.diverged(&format!("the cost became {cost}"), self.steps + 1));
         }
         self.epoch_correct += outcome.correct;
         self.opt.step(&mut self.net, &self.grads, self.lr);
@@ -424,11 +511,11 @@ impl<T: Real> Trainer<T> {
             .all(|l| all_finite(flat(&l.w)) && all_finite(flat(&l.b)));
         if !finite {
             self.restore_last_good();
-            return Err(EngineError::Diverged(format!(
-                "a weight overflowed at step {}; the weights are back to the end of epoch {}. Lower the learning rate and reset",
-                self.steps + 1,
+            let what = format!(
+                "a weight overflowed (the weights are back to the end of epoch {})",
                 self.epoch
-            )));
+            );
+            return Err(self.diverged(&what, self.steps + 1));
         }
         self.steps += 1;
         self.history.step_loss.push(cost);
@@ -439,10 +526,32 @@ impl<T: Real> Trainer<T> {
             *acc += self.grads.layer_norm(l);
         }
         self.cursor += n;
+        let mut blowup = self.guard.cost(cost);
         if self.cursor == self.order.len() {
-            self.close_epoch();
+            blowup = blowup.or(self.close_epoch());
         }
-        Ok(())
+        if self.timeline.due(self.steps) {
+            self.timeline.record(self.steps, self.epoch, &self.net);
+        }
+        match blowup {
+            None => Ok(()),
+            Some(b) => {
+                // The student may train on past it on purpose: judge afresh from here.
+                self.guard.rebase();
+                self.mark();
+                Err(self.blew_up(&b))
+            }
+        }
+    }
+
+    /// The error for a finite blow-up the guard caught.
+    fn blew_up(&self, b: &Blowup) -> EngineError {
+        self.diverged(&b.what, self.steps)
+    }
+
+    /// A divergence at `step`, with its likely cause.
+    fn diverged(&self, what: &str, step: u64) -> EngineError {
+        EngineError::Diverged(self.guard.explain(what, step, self.lr))
     }
 
     /// Forward and backward over the epoch's next `n` rows, leaving the gradients in
@@ -509,6 +618,13 @@ impl<T: Real> Trainer<T> {
     /// (another shape, a damaged buffer) nothing changes.
     pub fn show_snapshot(&mut self, snapshot: &[f64]) -> Result<()> {
         let mut input = Snapshot(snapshot);
+        let shown = self.read_snapshot(&mut input)?;
+        input.end()?;
+        self.apply_snapshot(shown);
+        Ok(())
+    }
+
+    fn read_snapshot<'a>(&self, input: &mut Snapshot<'a>) -> Result<Shown<'a>> {
         let head = input.take(6)?;
         let params = input.take(self.net.parameter_count())?;
         let history = if head[5] == 1.0 {
@@ -518,25 +634,34 @@ impl<T: Real> Trainer<T> {
                 ..History::default()
             };
             for series in h.series_mut() {
-                *series = Series::read(&mut input)?;
+                *series = Series::read(input)?;
             }
             Some(h)
         } else {
             None
         };
-        if !input.0.is_empty() || !params.iter().all(|v| v.is_finite()) {
+        if !params.iter().all(|v| v.is_finite()) {
             return Err(EngineError::Mismatch(
                 "the training snapshot does not fit this network".into(),
             ));
         }
+        Ok(Shown {
+            head,
+            params,
+            history,
+        })
+    }
+
+    fn apply_snapshot(&mut self, shown: Shown) {
         let targets = self
             .net
             .layers
             .iter_mut()
             .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
-        for (t, &v) in targets.zip(params) {
+        for (t, &v) in targets.zip(shown.params) {
             *t = T::from_f64(v);
         }
+        let head = shown.head;
         self.epoch = head[0] as u64;
         self.steps = head[1] as u64;
         self.lr = head[2];
@@ -544,10 +669,113 @@ impl<T: Real> Trainer<T> {
             loss: head[3],
             accuracy: (!head[4].is_nan()).then_some(head[4]),
         });
-        if let Some(h) = history {
+        if let Some(h) = shown.history {
             self.history = h;
         }
+    }
+
+    /// The run as a page keeps it across a reload: a [`Trainer::snapshot`] with the
+    /// history, then the timeline, thinned evenly (keeping its first and last moments)
+    /// so that the whole buffer holds at most `max_values` numbers where it can.
+    pub fn run_state(&self, max_values: usize) -> Vec<f64> {
+        let mut out = self.snapshot(true);
+        let per = 2 + self.net.parameter_count();
+        let moments = self.timeline.moments();
+        let room = (max_values.saturating_sub(out.len() + 1) / per).clamp(1, moments.len());
+        let keep: Vec<usize> = if room >= moments.len() {
+            (0..moments.len()).collect()
+        } else if room == 1 {
+            vec![moments.len() - 1]
+        } else {
+            let mut k: Vec<usize> = (0..room)
+                .map(|i| i * (moments.len() - 1) / (room - 1))
+                .collect();
+            k.dedup();
+            k
+        };
+        out.push(keep.len() as f64);
+        for i in keep {
+            write_moment(&moments[i], &mut out);
+        }
+        out
+    }
+
+    /// Takes on a [`Trainer::run_state`] of a trainer with the same layers: counters,
+    /// history, weights and timeline. On an error nothing changes.
+    pub fn restore_run(&mut self, state: &[f64]) -> Result<()> {
+        let mut input = Snapshot(state);
+        let shown = self.read_snapshot(&mut input)?;
+        if shown.history.is_none() {
+            return Err(EngineError::Mismatch("the saved run has no history".into()));
+        }
+        let count = input.count(super::timeline::MAX_MOMENTS as u64)?;
+        let mut timeline = Timeline::new(self.net.parameter_count());
+        for _ in 0..count {
+            timeline.push(self.read_moment(&mut input)?);
+        }
+        input.end()?;
+        self.apply_snapshot(shown);
+        self.last_good = self.net.clone();
+        self.guard = Guard::new(&self.net);
+        self.checkpoint = self.net.clone();
+        self.checkpoint_epoch = self.epoch;
+        self.checkpoint_loss = f64::INFINITY;
+        self.timeline = timeline;
+        self.timeline.record(self.steps, self.epoch, &self.net);
         Ok(())
+    }
+
+    /// What a mirror needs to follow this trainer's timeline: the steps of every moment
+    /// kept, then the moments after step `after` (the newest the mirror has). Read by
+    /// [`Trainer::follow_timeline`].
+    pub fn timeline_update(&self, after: Option<u64>) -> Vec<f64> {
+        let moments = self.timeline.moments();
+        let mut out = vec![moments.len() as f64];
+        out.extend(moments.iter().map(|m| m.step as f64));
+        for m in moments.iter().filter(|m| after.is_none_or(|a| m.step > a)) {
+            write_moment(m, &mut out);
+        }
+        out
+    }
+
+    /// Follows a [`Trainer::timeline_update`] of the trainer this one mirrors. On an
+    /// error nothing changes.
+    pub fn follow_timeline(&mut self, update: &[f64]) -> Result<()> {
+        let mut input = Snapshot(update);
+        let count = input.count(super::timeline::MAX_MOMENTS as u64)?;
+        let steps: Vec<u64> = (0..count)
+            .map(|_| input.count(u64::MAX))
+            .collect::<Result<_>>()?;
+        let mut fresh = Vec::new();
+        while !input.0.is_empty() {
+            fresh.push(self.read_moment(&mut input)?);
+        }
+        if !steps.windows(2).all(|w| w[0] < w[1]) {
+            return Err(EngineError::Mismatch(
+                "the timeline update's steps are not ascending".into(),
+            ));
+        }
+        self.timeline.retain_steps(&steps);
+        for m in fresh {
+            self.timeline.push(m);
+        }
+        Ok(())
+    }
+
+    fn read_moment(&self, input: &mut Snapshot) -> Result<Moment<T>> {
+        let step = input.count(u64::MAX)?;
+        let epoch = input.count(u64::MAX)?;
+        let params = input.take(self.net.parameter_count())?;
+        if !params.iter().all(|v| v.is_finite()) {
+            return Err(EngineError::Mismatch(format!(
+                "the timeline's moment at step {step} holds a value that is not finite"
+            )));
+        }
+        Ok(Moment {
+            step,
+            epoch,
+            params: params.iter().map(|&v| T::from_f64(v)).collect(),
+        })
     }
 
     fn restore_last_good(&mut self) {
@@ -557,16 +785,26 @@ impl<T: Real> Trainer<T> {
         }
     }
 
-    fn close_epoch(&mut self) {
+    /// Ends an epoch: its records, validation, the checkpoint, and the guard's
+    /// end-of-epoch checks.
+    fn close_epoch(&mut self) -> Option<Blowup> {
         for (good, layer) in self.last_good.layers.iter_mut().zip(&self.net.layers) {
             good.w.assign(&layer.w);
             good.b.assign(&layer.b);
         }
         self.cursor = 0;
         self.epoch += 1;
+        let epoch_loss = self.epoch_loss / self.epoch_batches as f64;
+        if epoch_loss <= self.checkpoint_loss {
+            for (c, layer) in self.checkpoint.layers.iter_mut().zip(&self.net.layers) {
+                c.w.assign(&layer.w);
+                c.b.assign(&layer.b);
+            }
+            self.checkpoint_epoch = self.epoch;
+            self.checkpoint_loss = epoch_loss;
+        }
         let h = &mut self.history;
-        h.train_loss
-            .push(self.epoch_loss / self.epoch_batches as f64);
+        h.train_loss.push(epoch_loss);
         if self.train.labels.is_some() {
             h.train_accuracy
                 .push(self.epoch_correct as f64 / self.epoch_seen as f64);
@@ -598,7 +836,34 @@ impl<T: Real> Trainer<T> {
         self.epoch_correct = 0;
         self.epoch_seen = 0;
         self.lr *= self.config.lr_decay;
+        let layers = self.net.layers.len();
+        if !self.val.is_empty()
+            && self
+                .net
+                .layers
+                .iter()
+                .any(|l| l.activation == Activation::Relu)
+        {
+            return self
+                .guard
+                .epoch(&self.net, Some(activations(&self.val_trace, layers)));
+        }
+        match &mut self.dead_trace {
+            Some(trace) if self.epoch.is_multiple_of(DEAD_CHECK_EPOCHS) => {
+                let rows = trace.capacity();
+                self.net
+                    .forward_into(self.train.x.slice(s![..rows, ..]), trace);
+                self.guard
+                    .epoch(&self.net, Some(activations(trace, layers)))
+            }
+            _ => self.guard.epoch(&self.net, None),
+        }
     }
+}
+
+/// The activations of layers 1..=layers of the last pass through `trace`.
+fn activations<T: Real>(trace: &Trace<T>, layers: usize) -> Vec<ndarray::ArrayView2<'_, T>> {
+    (1..=layers).map(|l| trace.a(l)).collect()
 }
 
 /// Cost and accuracy of `net` on `rows`, in one forward pass.
@@ -714,6 +979,133 @@ mod tests {
             .unwrap();
         assert_eq!(trained.trainer.net, mirror.trainer.net);
         assert_eq!(mirror.trainer.history.step_loss.values().len(), 37);
+    }
+
+    fn default_session() -> Session {
+        Session::new(SessionConfig::from_json("{}").unwrap(), None).unwrap()
+    }
+
+    #[test]
+    fn a_learning_rate_of_100_on_a_trained_network_is_caught_and_restored() {
+        let mut s = default_session();
+        s.trainer.run(4000).unwrap();
+        let trained = s.trainer.net.clone();
+        let acc = s.trainer.last_validation().unwrap().accuracy.unwrap();
+        assert!(acc > 0.9, "trained to {acc}");
+        let mut config = s.trainer.config.clone();
+        config.learning_rate = 100.0;
+        s.trainer.set_config(config).unwrap();
+        let err = s.trainer.run(2000).unwrap_err().to_string();
+        assert!(err.contains("learning rate, 100"), "{err}");
+        assert!(err.contains("far above its lowest"), "{err}");
+        let at = s.trainer.checkpoint_epoch();
+        assert!(
+            at >= 190,
+            "the checkpoint is from the trained run, epoch {at}"
+        );
+        assert_ne!(s.trainer.net, trained);
+        s.trainer.restore_checkpoint();
+        let rows = s.trainer.val.clone();
+        let restored = super::evaluate(&s.trainer.net, &rows).accuracy.unwrap();
+        assert!(restored > 0.9, "restored to {restored}");
+    }
+
+    #[test]
+    fn a_relu_layer_killed_by_a_huge_step_is_caught() {
+        let config = r#"{"network": {"hidden": [{"units": 4, "activation": "relu"}]},
+            "training": {"learning_rate": 300}}"#;
+        let mut s = Session::new(SessionConfig::from_json(config).unwrap(), None).unwrap();
+        let err = s.trainer.run(5000).unwrap_err().to_string();
+        assert!(err.contains("learning rate, 300"), "{err}");
+    }
+
+    #[test]
+    fn a_run_state_brings_back_counters_history_and_timeline() {
+        let mut trained = default_session();
+        trained.trainer.run(1234).unwrap();
+        let state = trained.trainer.run_state(usize::MAX);
+        let mut fresh = default_session();
+        fresh.trainer.restore_run(&state).unwrap();
+        let (a, b) = (&trained.trainer, &fresh.trainer);
+        assert_eq!((a.epoch(), a.steps()), (b.epoch(), b.steps()));
+        assert_eq!(a.net, b.net);
+        assert_eq!(
+            a.history.val_accuracy.values(),
+            b.history.val_accuracy.values()
+        );
+        let last = |t: &super::Trainer<f32>| t.timeline.moments().last().unwrap().step;
+        assert_eq!(last(b), 1234);
+        assert_eq!(
+            a.timeline.moments(),
+            &b.timeline.moments()[..a.timeline.moments().len()]
+        );
+
+        // A small budget thins the timeline but keeps its first and last moments.
+        let small = trained.trainer.run_state(state.len() - 40 * 27);
+        assert!(small.len() < state.len());
+        let mut thin = default_session();
+        thin.trainer.restore_run(&small).unwrap();
+        let m = thin.trainer.timeline.moments();
+        assert!(m.len() < a.timeline.moments().len() && m.len() > 10);
+        assert_eq!((m[0].step, m.last().unwrap().step), (0, 1234));
+
+        for bad in [&state[..state.len() - 1], &state[..20]] {
+            let mut other = default_session();
+            assert!(other.trainer.restore_run(bad).is_err());
+            assert_eq!(other.trainer.steps(), 0);
+        }
+    }
+
+    #[test]
+    fn a_model_file_carries_how_far_its_weights_were_trained() {
+        let mut trained = default_session();
+        trained.trainer.run(345).unwrap();
+        let model = trained.export_model();
+        assert!(
+            model.contains(r#""progress":{"epoch":17,"steps":345}"#),
+            "{model}"
+        );
+        let mut fresh = default_session();
+        fresh.import_weights(&model).unwrap();
+        assert_eq!((fresh.trainer.epoch(), fresh.trainer.steps()), (17, 345));
+        assert_eq!(fresh.trainer.net, trained.trainer.net);
+        let bad = model.replace(r#""steps":345"#, r#""steps":-1"#);
+        let err = fresh.import_weights(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("progress.steps must be a whole number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_mirror_follows_the_timeline_of_the_trainer_it_copies() {
+        let mut trained = default_session();
+        let mut mirror = default_session();
+        let mut newest = Some(0);
+        for n in [1, 30, 500, 20_000] {
+            trained.trainer.run(n).unwrap();
+            mirror
+                .trainer
+                .follow_timeline(&trained.trainer.timeline_update(newest))
+                .unwrap();
+            newest = mirror.trainer.timeline.moments().last().map(|m| m.step);
+        }
+        assert_eq!(trained.trainer.timeline, mirror.trainer.timeline);
+        assert!(mirror.trainer.timeline.moments().len() > 100);
+        assert!(mirror
+            .trainer
+            .follow_timeline(&[3.0, 5.0, 1.0, 2.0])
+            .is_err());
+    }
+
+    #[test]
+    fn without_shuffling_batches_visit_the_training_rows_in_file_order() {
+        let config = r#"{"data": {"validation": 0.3}, "training": {"shuffle": false}}"#;
+        let s = Session::new(SessionConfig::from_json(config).unwrap(), None).unwrap();
+        assert!(s.train_rows.windows(2).all(|w| w[0] < w[1]));
+        assert!(s.val_rows.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(s.train_rows.len() + s.val_rows.len(), 400);
+        assert_eq!(s.trainer.order, (0..s.train_rows.len()).collect::<Vec<_>>());
     }
 
     #[test]

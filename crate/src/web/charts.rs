@@ -61,6 +61,8 @@ fn points(s: &Series, log: bool) -> Vec<(f64, f64)> {
 }
 
 /// Draws the chart; `scale` is the device-pixel ratio (fonts and lines scale with it).
+/// `cursor` is the (step, epoch) of the moment the page shows from the run's timeline,
+/// marked with a vertical line.
 pub fn draw(
     canvas: HtmlCanvasElement,
     history: &History,
@@ -68,6 +70,7 @@ pub fn draw(
     log: bool,
     palette: Palette,
     scale: f64,
+    cursor: Option<(u64, u64)>,
 ) -> Result<(), String> {
     let root = white_canvas(canvas)?;
     let per_epoch = !history.train_loss.values().is_empty();
@@ -164,6 +167,15 @@ pub fn draw(
         .draw()
         .map_err(|e| e.to_string())?;
     let width = (2.0 * scale).round() as u32;
+    if let Some((step, epoch)) = cursor {
+        let x = if x_label == "step" { step } else { epoch } as f64;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, y0), (x, y1 + 0.05 * (y1 - y0))],
+                RGBColor(60, 60, 60).stroke_width(width.max(1)),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
     for (name, pts, color) in curves {
         if pts.is_empty() {
             continue;

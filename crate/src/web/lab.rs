@@ -4,6 +4,7 @@
 
 use super::charts::{self, ChartKind};
 use super::js_error;
+use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
 use crate::engine::grid::Palette;
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
@@ -14,11 +15,12 @@ use wasm_bindgen::prelude::*;
 /// A network training on a dataset, as configured by the page.
 #[wasm_bindgen]
 pub struct Lab {
-    session: Session,
+    pub(super) session: Session,
     labels: Vec<u32>,
     train_mask: Vec<u8>,
     raw_x: Vec<f32>,
     views: crate::engine::views::ViewState,
+    pub(super) shown: Option<ShownMoment>,
 }
 
 fn series<'a>(lab: &'a Lab, name: &str, layer: usize) -> Result<&'a Series, EngineError> {
@@ -72,6 +74,7 @@ impl Lab {
             train_mask,
             raw_x,
             views: Default::default(),
+            shown: None,
         })
     }
 
@@ -100,7 +103,9 @@ impl Lab {
         self.session
             .trainer
             .show_snapshot(snapshot)
-            .map_err(js_error)
+            .map_err(js_error)?;
+        self.keep_moment_shown();
+        Ok(())
     }
 
     /// Completed epochs.
@@ -169,13 +174,21 @@ impl Lab {
 
     /// The model file of the current weights, with the configuration.
     #[wasm_bindgen(js_name = exportModel)]
-    pub fn export_model(&self) -> String {
-        self.session.export_model()
+    pub fn export_model(&mut self) -> String {
+        let shown = self.shown_moment();
+        self.show_live();
+        let model = self.session.export_model();
+        if shown >= 0 {
+            self.show_moment(shown as usize)
+                .expect("the moment was found in this timeline");
+        }
+        model
     }
 
     /// Loads weights from a model file of the same architecture.
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, model_json: &str) -> Result<(), JsError> {
+        self.show_live();
         self.session.import_weights(model_json).map_err(js_error)
     }
 
@@ -340,7 +353,7 @@ impl Lab {
 
     /// Draws training curves on `canvas` with plotters: `kind` is loss, accuracy or
     /// gradients; `log` puts the value axis on a log10 scale; `scale` is the device
-    /// pixel ratio.
+    /// pixel ratio. A moment shown from the timeline is marked by a vertical line.
     #[wasm_bindgen(js_name = drawChart)]
     pub fn draw_chart(
         &self,
@@ -353,7 +366,12 @@ impl Lab {
         let kind = ChartKind::parse(kind)
             .ok_or_else(|| JsError::new(&format!("unknown chart \"{kind}\"")))?;
         let p = Palette::parse(palette).map_err(js_error)?;
-        charts::draw(canvas, &self.session.trainer.history, kind, log, p, scale)
+        let shown = usize::try_from(self.shown_moment()).ok();
+        let t = &self.session.trainer;
+        let cursor = shown
+            .and_then(|i| t.timeline.get(i).ok())
+            .map(|m| (m.step, m.epoch));
+        charts::draw(canvas, &t.history, kind, log, p, scale, cursor)
             .map_err(|e| JsError::new(&format!("chart: {e}")))
     }
 

@@ -5,6 +5,7 @@ mod bench;
 mod charts;
 mod inspect;
 mod lab;
+mod timeline;
 mod views;
 
 use crate::engine::api;
@@ -68,4 +69,11 @@ pub fn encode_link(config_json: &str, model_json: Option<String>) -> Result<Stri
 #[wasm_bindgen(js_name = decodeLink)]
 pub fn decode_link(link: &str) -> Result<String, JsError> {
     crate::engine::link::decode_json(link).map_err(js_error)
+}
+
+/// A WebM recorded by the browser's MediaRecorder, with its duration (`ms`) written in
+/// so that players can seek it. Throws if the bytes are not such a file.
+#[wasm_bindgen(js_name = webmWithDuration)]
+pub fn webm_with_duration(webm: &[u8], ms: f64) -> Result<Vec<u8>, JsError> {
+    crate::engine::webm::with_duration(webm, ms).map_err(js_error)
 }

@@ -5,14 +5,13 @@
 use super::{js_error, Lab};
 use crate::engine::grid::Palette;
 use crate::engine::views::filters::TileColour;
-use crate::engine::EngineError;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 impl Lab {
     /// Computes every row's position in layer `layer` (0-based, the output layer
     /// last) for the current weights: the activations themselves for 1 to 3 units, a
-    /// 2-D PCA projection with stable axes for more. Changing layer clears the history.
+    /// 2-D PCA projection with stable axes for more.
     #[wasm_bindgen(js_name = reprUpdate)]
     pub fn repr_update(&mut self, layer: usize) -> Result<(), JsError> {
         let (session, views) = self.session_and_views();
@@ -25,33 +24,7 @@ impl Lab {
                 &session.transform,
                 bounds,
                 layer,
-                session.trainer.steps() as f64,
             )
-            .map_err(js_error)
-    }
-
-    /// Records the positions of the last `reprUpdate` in the history (a bounded ring),
-    /// unless that step is already recorded. Returns whether a frame was added.
-    #[wasm_bindgen(js_name = reprRecord)]
-    pub fn repr_record(&mut self) -> bool {
-        self.session_and_views().1.representation.record()
-    }
-
-    /// Forgets the recorded history.
-    #[wasm_bindgen(js_name = reprClearHistory)]
-    pub fn repr_clear_history(&mut self) {
-        self.session_and_views().1.representation.clear_history();
-    }
-
-    /// Fills the buffers to draw: history frame `frame` (0 = oldest; -1 = live), moved
-    /// from the input space (t = 0) to the layer's space (t = 1).
-    #[wasm_bindgen(js_name = reprCompose)]
-    pub fn repr_compose(&mut self, frame: i32, t: f64) -> Result<(), JsError> {
-        let frame = usize::try_from(frame).ok();
-        self.session_and_views()
-            .1
-            .representation
-            .compose(frame, t as f32)
             .map_err(js_error)
     }
 
@@ -106,30 +79,15 @@ impl Lab {
         self.session_and_views().1.representation.bounds().as_ptr()
     }
 
-    /// Frames recorded in the history.
-    #[wasm_bindgen(js_name = reprHistoryLen)]
-    pub fn repr_history_len(&mut self) -> usize {
-        self.session_and_views().1.representation.history_len()
-    }
-
-    /// Frames the history keeps at most (fewer for large data).
-    #[wasm_bindgen(js_name = reprHistoryCapacity)]
-    pub fn repr_history_capacity(&mut self) -> usize {
-        self.session_and_views().1.representation.history_capacity()
-    }
-
-    /// Training step of history frame `i` (0 = oldest; -1 = the live positions).
-    #[wasm_bindgen(js_name = reprHistoryStep)]
-    pub fn repr_history_step(&mut self, i: i32) -> Result<f64, JsError> {
-        let r = &self.session_and_views().1.representation;
-        match usize::try_from(i) {
-            Err(_) => Ok(r.live_step()),
-            Ok(i) => r.history_step(i).ok_or_else(|| {
-                js_error(EngineError::Mismatch(format!(
-                    "history frame {i} does not exist"
-                )))
-            }),
-        }
+    /// Fills the buffers to draw, moved from the input space (t = 0) to the layer's
+    /// space (t = 1).
+    #[wasm_bindgen(js_name = reprCompose)]
+    pub fn repr_compose(&mut self, t: f64) -> Result<(), JsError> {
+        self.session_and_views()
+            .1
+            .representation
+            .compose(t as f32)
+            .map_err(js_error)
     }
 
     /// Caption of axis `k` (0 to 2) of the layer's space, or of the input space when

@@ -3,8 +3,8 @@
 //! (with a band per class), two a plane, three a space, more a 2-D PCA projection with
 //! axes kept stable between frames. For 2-D data a grid of input-plane lines is mapped
 //! through the same layer and projection. A morph parameter t interpolates each point
-//! from its input-space position (t = 0) to its layer-space position (t = 1), and a
-//! bounded ring buffer records the projected frames of a run for replay.
+//! from its input-space position (t = 0) to its layer-space position (t = 1). Any moment
+//! of a run is shown by computing it from that moment's weights (the run's timeline).
 //!
 //! All buffers are allocated when the layer or the data changes, never per frame.
 
@@ -19,11 +19,6 @@ use ndarray::Array2;
 pub const GRID_LINES: usize = 11;
 /// Points along each grid line.
 pub const GRID_SAMPLES: usize = 41;
-/// Most frames the history keeps.
-pub const HISTORY_FRAMES: usize = 200;
-/// Most bytes the history may hold; fewer frames are kept for large data.
-pub const HISTORY_BYTES: usize = 16 << 20;
-
 /// How a layer's activations are placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -170,62 +165,6 @@ impl Inputs {
     }
 }
 
-/// A bounded ring of recorded frames (points then grid, all projected).
-#[derive(Debug, Default)]
-struct History {
-    frame_len: usize,
-    capacity: usize,
-    data: Vec<f32>,
-    steps: Vec<f64>,
-    start: usize,
-    len: usize,
-}
-
-impl History {
-    fn reset(&mut self, frame_len: usize) {
-        self.frame_len = frame_len;
-        self.capacity = (HISTORY_BYTES / (4 * frame_len.max(1))).clamp(2, HISTORY_FRAMES);
-        self.start = 0;
-        self.len = 0;
-        // Allocated on the first record, then kept.
-        self.data.clear();
-        self.steps.clear();
-    }
-
-    fn push(&mut self, points: &[f32], grid: &[f32], step: f64) {
-        if self.data.is_empty() {
-            self.data = vec![0.0; self.capacity * self.frame_len];
-            self.steps = vec![0.0; self.capacity];
-        }
-        let slot = (self.start + self.len) % self.capacity;
-        let frame = &mut self.data[slot * self.frame_len..(slot + 1) * self.frame_len];
-        frame[..points.len()].copy_from_slice(points);
-        frame[points.len()..].copy_from_slice(grid);
-        self.steps[slot] = step;
-        if self.len < self.capacity {
-            self.len += 1;
-        } else {
-            self.start = (self.start + 1) % self.capacity;
-        }
-    }
-
-    fn slot(&self, i: usize) -> Option<usize> {
-        (i < self.len).then(|| (self.start + i) % self.capacity)
-    }
-
-    fn frame(&self, i: usize) -> Option<&[f32]> {
-        self.slot(i)
-            .map(|s| &self.data[s * self.frame_len..(s + 1) * self.frame_len])
-    }
-
-    fn last_step(&self) -> Option<f64> {
-        self.len
-            .checked_sub(1)
-            .and_then(|i| self.slot(i))
-            .map(|s| self.steps[s])
-    }
-}
-
 /// The representation view's state and buffers.
 #[derive(Debug, Default)]
 pub struct Representation {
@@ -240,13 +179,11 @@ pub struct Representation {
     input_axes: StableAxes,
     live: Vec<f32>,
     live_grid: Vec<f32>,
-    live_step: f64,
     input: Vec<f32>,
     input_grid: Vec<f32>,
     out: Vec<f32>,
     out_grid: Vec<f32>,
     bounds: [f32; 6],
-    history: History,
 }
 
 impl Representation {
@@ -261,7 +198,6 @@ impl Representation {
         transform: &InputTransform,
         bounds: Option<[f64; 4]>,
         layer: usize,
-        step: f64,
     ) -> Result<()> {
         let Some(units) = net.layers.get(layer).map(|l| l.units()) else {
             return Err(EngineError::Mismatch(format!(
@@ -299,7 +235,6 @@ impl Representation {
             self.live_grid = vec![0.0; grid_points * dims];
             self.out = vec![0.0; rows * dims];
             self.out_grid = vec![0.0; grid_points * dims];
-            self.history.reset((rows + grid_points) * dims);
             self.place_inputs(dims, grid_points);
         }
         let shape_ok = |t: &Trace<f32>, cap: usize| {
@@ -354,7 +289,6 @@ impl Representation {
                 }
             }
         }
-        self.live_step = step;
         Ok(())
     }
 
@@ -402,9 +336,9 @@ impl Representation {
         }
     }
 
-    /// Writes the positions to show: `frame` None for the live positions or a history
-    /// frame (0 = oldest), moved from the input side by `t` in [0, 1] (1 = the layer).
-    pub fn compose(&mut self, frame: Option<usize>, t: f32) -> Result<()> {
+    /// Writes the positions to show, moved from the input side by `t` in [0, 1] (1 =
+    /// the layer).
+    pub fn compose(&mut self, t: f32) -> Result<()> {
         if self.mode.is_none() {
             return Err(EngineError::Mismatch(
                 "the representation has not been computed yet".into(),
@@ -415,23 +349,7 @@ impl Representation {
         } else {
             1.0
         };
-        let n = self.live.len();
-        let source: &[f32] = match frame {
-            None => &self.live,
-            Some(i) => {
-                let len = self.history.len;
-                self.history.frame(i).ok_or_else(|| {
-                    EngineError::Mismatch(format!(
-                        "history frame {i} does not exist; {len} are recorded"
-                    ))
-                })?
-            }
-        };
-        let (points, grid) = if frame.is_none() {
-            (source, self.live_grid.as_slice())
-        } else {
-            source.split_at(n)
-        };
+        let (points, grid) = (self.live.as_slice(), self.live_grid.as_slice());
         let lerp = |out: &mut [f32], from: &[f32], to: &[f32]| {
             for ((o, &a), &b) in out.iter_mut().zip(from).zip(to) {
                 *o = a + t * (b - a);
@@ -467,23 +385,6 @@ impl Representation {
         Ok(())
     }
 
-    /// Records the live positions in the history, unless the last frame has the same
-    /// step. Returns whether a frame was added.
-    pub fn record(&mut self) -> bool {
-        if self.mode.is_none() || self.history.last_step() == Some(self.live_step) {
-            return false;
-        }
-        self.history
-            .push(&self.live, &self.live_grid, self.live_step);
-        true
-    }
-
-    /// Forgets the recorded frames.
-    pub fn clear_history(&mut self) {
-        let len = self.history.frame_len;
-        self.history.reset(len);
-    }
-
     /// The current mode, if computed.
     pub fn mode(&self) -> Option<Mode> {
         self.mode
@@ -516,26 +417,6 @@ impl Representation {
     /// Min and max of each coordinate of the composed points: x0, x1, y0, y1, z0, z1.
     pub fn bounds(&self) -> &[f32; 6] {
         &self.bounds
-    }
-
-    /// Frames recorded.
-    pub fn history_len(&self) -> usize {
-        self.history.len
-    }
-
-    /// Frames the history can hold for the current layer.
-    pub fn history_capacity(&self) -> usize {
-        self.history.capacity
-    }
-
-    /// Training step of history frame `i` (0 = oldest).
-    pub fn history_step(&self, i: usize) -> Option<f64> {
-        self.history.slot(i).map(|s| self.history.steps[s])
-    }
-
-    /// Step of the live positions.
-    pub fn live_step(&self) -> f64 {
-        self.live_step
     }
 
     /// A caption for axis `k` (0, 1, 2) of the layer side, or of the input side when
@@ -597,15 +478,8 @@ mod tests {
 
     fn update(r: &mut Representation, s: &Session, layer: usize) {
         let bounds = s.grid.as_ref().map(|g| g.bounds);
-        r.update(
-            &s.trainer.net,
-            &s.data,
-            &s.transform,
-            bounds,
-            layer,
-            s.trainer.steps() as f64,
-        )
-        .expect("update");
+        r.update(&s.trainer.net, &s.data, &s.transform, bounds, layer)
+            .expect("update");
     }
 
     #[test]
@@ -619,7 +493,7 @@ mod tests {
             let s = session(&[units]);
             let mut r = Representation::default();
             update(&mut r, &s, 0);
-            r.compose(None, 1.0).expect("compose");
+            r.compose(1.0).expect("compose");
             assert_eq!(r.mode(), Some(mode));
             assert_eq!(r.points().len(), s.data.rows() * dims);
             assert!(r.points().iter().all(|v| v.is_finite()));
@@ -639,7 +513,7 @@ mod tests {
         let s = session(&[2]);
         let mut r = Representation::default();
         update(&mut r, &s, 0);
-        r.compose(None, 1.0).expect("compose");
+        r.compose(1.0).expect("compose");
         let trace = s
             .trainer
             .net
@@ -649,11 +523,11 @@ mod tests {
         for (p, row) in r.points().chunks(2).zip(a.outer_iter()) {
             assert!((p[0] - row[0]).abs() < 1e-6 && (p[1] - row[1]).abs() < 1e-6);
         }
-        r.compose(None, 0.0).expect("compose");
+        r.compose(0.0).expect("compose");
         for (p, row) in r.points().chunks(2).zip(s.data.x.outer_iter()) {
             assert!((f64::from(p[0]) - row[0]).abs() < 1e-6);
         }
-        r.compose(None, 0.5).expect("compose");
+        r.compose(0.5).expect("compose");
         let mid = r.points()[0];
         assert!((f64::from(mid) - 0.5 * (f64::from(a[[0, 0]]) + s.data.x[[0, 0]])).abs() < 1e-5);
     }
@@ -663,7 +537,7 @@ mod tests {
         let mut s = session(&[6]);
         let mut r = Representation::default();
         update(&mut r, &s, 0);
-        r.compose(None, 1.0).expect("compose");
+        r.compose(1.0).expect("compose");
         let rows = s.data.rows() as f32;
         let mean_x: f32 = r.points().chunks(2).map(|p| p[0]).sum::<f32>() / rows;
         assert!(mean_x.abs() < 1e-4, "projection is centred, mean {mean_x}");
@@ -671,7 +545,7 @@ mod tests {
         for _ in 0..30 {
             s.trainer.run(5).expect("train");
             update(&mut r, &s, 0);
-            r.compose(None, 1.0).expect("compose");
+            r.compose(1.0).expect("compose");
             // Small steps move the points a little; a flipped or swapped axis would
             // move them by about the cloud's size.
             let moved = r
@@ -687,43 +561,13 @@ mod tests {
     }
 
     #[test]
-    fn history_records_replays_and_stays_bounded() {
-        let mut s = session(&[4, 2]);
-        let mut r = Representation::default();
-        update(&mut r, &s, 1);
-        assert!(r.record());
-        assert!(!r.record(), "the same step is not recorded twice");
-        r.compose(None, 1.0).expect("compose");
-        let first = r.points().to_vec();
-        let capacity = r.history_capacity();
-        assert_eq!(capacity, HISTORY_FRAMES);
-        for _ in 0..capacity + 20 {
-            s.trainer.run(3).expect("train");
-            update(&mut r, &s, 1);
-            r.record();
-        }
-        assert_eq!(r.history_len(), capacity);
-        assert_eq!(r.history_step(0), Some(21.0 * 3.0));
-        r.compose(Some(capacity - 1), 1.0).expect("compose");
-        let newest = r.points().to_vec();
-        r.compose(None, 1.0).expect("compose");
-        assert_eq!(newest, r.points());
-        r.compose(Some(0), 1.0).expect("compose");
-        assert_ne!(r.points(), first.as_slice());
-        assert!(r.compose(Some(capacity), 1.0).is_err());
-        // Changing layer starts a new history.
-        update(&mut r, &s, 0);
-        assert_eq!(r.history_len(), 0);
-    }
-
-    #[test]
     fn a_missing_layer_is_an_error() {
         let s = session(&[3]);
         let mut r = Representation::default();
         let bounds = s.grid.as_ref().map(|g| g.bounds);
-        let e = r.update(&s.trainer.net, &s.data, &s.transform, bounds, 5, 0.0);
+        let e = r.update(&s.trainer.net, &s.data, &s.transform, bounds, 5);
         assert!(e.is_err());
-        assert!(r.compose(None, 1.0).is_err());
+        assert!(r.compose(1.0).is_err());
     }
 
     #[test]
