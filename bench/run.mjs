@@ -110,7 +110,8 @@ async function pageLoad(browser, url, clickPlay) {
   return times;
 }
 
-/** The default circles page with every view panel open, playing at full speed: frames
+/** The default circles page with every view panel open, playing at full speed (the
+ * speed control at max): frames
  * per second (requestAnimationFrame callbacks) and epochs per second of the page's Lab,
  * over RUNS windows of SECONDS each after a warm-up. With `scrolled`, the page is
  * scrolled to the representation view once playing, so that it and the filters view
@@ -128,6 +129,11 @@ async function inPage(browser, url, scrolled) {
       const count = () => { window.__frames++; requestAnimationFrame(count); };
       requestAnimationFrame(count);
       return panels.map((d) => d.querySelector("summary")?.textContent.trim() ?? d.id);
+    });
+    await page.evaluate(() => {
+      const speed = document.getElementById("speed");
+      speed.value = speed.max;
+      speed.dispatchEvent(new Event("input"));
     });
     await page.getByRole("button", { name: "Play", exact: true }).click();
     if (scrolled) await page.evaluate(() => document.getElementById("repr-canvas").scrollIntoView({ block: "start" }));

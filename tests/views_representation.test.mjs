@@ -1,10 +1,11 @@
 // The hidden-representation and first-layer-filter views in headless Chromium: every
 // data point is drawn, the picture moves while training, PCA and 3-D layers, the morph,
-// the recorded history (scrub, rewatch, video), and the filters for digits and for 2-D
+// the page's timeline (scrub to step 0, replay, a seekable video), and the filters for digits and for 2-D
 // data. Every test insists on a console without errors.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, ready } from "./browser/harness.mjs";
+import { readFileSync } from "node:fs";
+import { start, ready, maxPace } from "./browser/harness.mjs";
 
 let h;
 before(async () => { h = await start(); });
@@ -14,6 +15,7 @@ async function open() {
   const page = await h.newPage({ viewport: { width: 1366, height: 900 } });
   await page.goto(h.url);
   await ready(page);
+  await maxPace(page);
   await showRepresentation(page);
   return page;
 }
@@ -41,7 +43,8 @@ const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])),
 async function drawnCurrent(page) {
   await page.waitForFunction(() => {
     const d = document.getElementById("repr-canvas").dataset;
-    return d.frame === "-1" && Number(d.step) === window.backpropLab.lab().steps();
+    const lab = window.backpropLab.lab();
+    return lab.shownMoment() === -1 && Number(d.step) === lab.steps();
   }, null, { timeout: 10000 });
 }
 
@@ -169,36 +172,44 @@ test("a 5-unit layer is shown by PCA with steady axes, and a 3-unit layer in 3-D
   assert.deepEqual(page.errors, []);
 });
 
-test("the recorded run scrubs back to an earlier frame, rewatches and exports a video", async () => {
+test("the page's timeline scrubs the representation back to step 0, replays, and exports a seekable video", async () => {
   const page = await open();
   await train(page, 1200);
   await showRepresentation(page);
   await drawnCurrent(page);
-  const len = await page.evaluate(() => window.backpropLab.lab().reprHistoryLen());
-  assert.ok(len >= 4, `${len} frames recorded`);
-  assert.ok(len <= await page.evaluate(() => window.backpropLab.lab().reprHistoryCapacity()));
   const live = await positions(page);
   const liveStep = await steps(page);
-  await page.locator("#repr-scrub").fill("0");
-  const a = await attrs(page);
-  assert.equal(a.frame, "0");
-  assert.ok(Number(a.step) < liveStep, `frame 0 is from step ${a.step}, before ${liveStep}`);
-  assert.equal(Number(a.points), 400);
-  const early = await positions(page);
-  assert.ok(maxDiff(early, live) > 0.05, "the earlier frame shows other positions");
-  assert.match(await page.textContent("#repr-frame"), new RegExp(`frame 1 of ${len}`));
+  const timeline = page.getByRole("slider", { name: "Timeline" });
+  await timeline.fill("0");
+  await page.waitForFunction(() => document.getElementById("repr-canvas").dataset.step === "0");
+  assert.equal(await timeline.getAttribute("aria-valuetext"), "step 0");
+  assert.equal(Number((await attrs(page)).points), 400);
+  const start = await positions(page);
+  assert.ok(maxDiff(start, live) > 0.05, "step 0 shows other positions");
+  // Another layer, chosen after the fact, is computed from the same moment's weights.
+  await page.locator("#repr-layer").selectOption("0");
+  await page.waitForFunction(() => document.getElementById("repr-canvas").dataset.mode === "pca");
+  assert.equal((await attrs(page)).step, "0");
+  await page.locator("#repr-layer").selectOption("1");
   await page.getByRole("button", { name: "Live", exact: true }).click();
-  await page.waitForFunction(() => document.getElementById("repr-canvas").dataset.frame === "-1");
-  // Rewatch walks the frames, then returns to live.
-  await page.getByRole("button", { name: "Rewatch" }).click();
-  await page.waitForFunction(() => Number(document.getElementById("repr-canvas").dataset.frame) >= 1);
-  await page.waitForFunction(() => document.getElementById("repr-canvas").dataset.frame === "-1", null, { timeout: 15000 });
-  // Export: a WebM download (or, without MediaRecorder, a message saying so).
-  const download = page.waitForEvent("download", { timeout: 20000 }).catch(() => null);
+  await drawnCurrent(page);
+  assert.ok(maxDiff(await positions(page), live) < 1e-6, "live again shows step " + liveStep);
+  // Replay walks the moments from the start, then returns to live.
+  await page.getByRole("button", { name: "Replay", exact: true }).click();
+  await page.waitForFunction(() => window.backpropLab.lab().shownMoment() >= 1);
+  await page.waitForFunction(() => window.backpropLab.lab().shownMoment() === -1, null, { timeout: 30000 });
+  // Export: a WebM download with its duration written in (or, without MediaRecorder, a
+  // message saying so).
+  const download = page.waitForEvent("download", { timeout: 40000 }).catch(() => null);
   await page.getByRole("button", { name: "Export video" }).click();
   const file = await download;
   if (file) {
     assert.match(file.suggestedFilename(), /\.webm$/);
+    const bytes = readFileSync(await file.path());
+    const at = bytes.indexOf(Buffer.from([0x44, 0x89, 0x88]));
+    assert.ok(at > 0, "the WebM has a Duration element");
+    const ms = bytes.readDoubleBE(at + 3);
+    assert.ok(ms > 500 && ms < 60000, `duration ${ms} ms`);
     await page.waitForFunction(() => /Exported the replay/.test(document.getElementById("repr-note").textContent));
   } else {
     assert.match(await page.textContent("#repr-note"), /MediaRecorder|no video/);

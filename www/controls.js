@@ -46,7 +46,7 @@ export function bindControls(getState, onChange) {
 
   for (const [path, kind, , range] of SETTINGS) {
     const el = $(path.replace(".", "-"));
-    if (!el || path === "view.speed") continue;
+    if (!el || path === "view.pace") continue;
     el.addEventListener("change", () => {
       let v;
       if (kind === "bool") v = el.checked;
@@ -126,7 +126,7 @@ export function bindControls(getState, onChange) {
   function render(state) {
     for (const [path, kind] of SETTINGS) {
       const el = $(path.replace(".", "-"));
-      if (!el || path === "view.speed") continue;
+      if (!el || path === "view.pace") continue;
       const v = getPath(state, path);
       if (kind === "bool") el.checked = v;
       else if (document.activeElement !== el) el.value = String(v);

@@ -9,6 +9,7 @@ export const { Lab, evaluate, gradientCheck } = api;
 export const encodeLink = api.encodeLink;
 export const decodeLink = api.decodeLink;
 export const lastPanic = api.lastPanic;
+export const webmWithDuration = api.webmWithDuration;
 
 /** A Float32Array view of `len` values at `ptr`. */
 export const f32 = (ptr, len) => new Float32Array(wasm.memory.buffer, ptr, len);

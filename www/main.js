@@ -4,6 +4,7 @@
 // training).
 import { wasm, module, Lab, digitsBytes, encodeLink, decodeLink, lastPanic, f32, f64 } from "./engine.js";
 import { TrainingWorker } from "./training.js";
+import { Timeline } from "./timeline.js";
 import * as S from "./state.js";
 import { bindControls } from "./controls.js";
 import { Plane } from "./plane.js";
@@ -17,6 +18,8 @@ const $ = (id) => document.getElementById(id);
 const GRID_SIDE = 48;
 const CSV_STORAGE_KEY = `${S.STORAGE_KEY}.csv`;
 const CSV_STORAGE_MAX = 2 * 1024 * 1024;
+/** Numbers a run carried through a rebuild may hold: all of it. */
+const WHOLE_RUN = 2 ** 32 - 1;
 
 let state = S.defaults();
 let built = null;
@@ -66,8 +69,10 @@ async function dataBytes(s) {
 const discardOk = (what) =>
   !hasTraining() || confirm(`${what}\n\nThe trained network will be discarded. To keep it, choose Cancel and then Export weights.`);
 
-/** Builds a Lab for `s`. On failure the old lab and state stay and a message says why. */
-async function build(s, { keepWeights = false, model = null } = {}) {
+/** Builds a Lab for `s`. On failure the old lab and state stay and a message says why.
+ * `keepWeights` carries the weights and the whole run (counters, curves, timeline) into
+ * the new Lab; `model` and `run` bring saved ones. */
+async function build(s, { keepWeights = false, model = null, run = null } = {}) {
   let next;
   let bytes;
   try {
@@ -87,9 +92,18 @@ async function build(s, { keepWeights = false, model = null } = {}) {
       if (model) message(`The saved weights were not loaded: ${errorText(e)}`, { kind: "note" });
     }
   }
-  trainer.build(S.engineConfig(s), bytes, next.exportModel());
+  const carried = run ?? (keepWeights && lab ? lab.exportRun(WHOLE_RUN) : null);
+  if (carried) {
+    try {
+      next.importRun(carried);
+    } catch (e) {
+      if (run) message(`The saved run (counters, curves and timeline) was not restored: ${errorText(e)}`, { kind: "note" });
+    }
+  }
+  trainer.build(S.engineConfig(s), bytes, next.exportModel(), carried ? next.exportRun(WHOLE_RUN) : null);
   lab?.free();
   lab = next;
+  timeline.attach(lab);
   state = s;
   built = structuredClone(s);
   afterBuild();
@@ -162,7 +176,9 @@ function saveNow() {
   if (!lab) return;
   try {
     localStorage.setItem(S.STORAGE_KEY, S.writeSaved(state, lab.exportModel()));
+    localStorage.setItem(S.RUN_STORAGE_KEY, S.writeRun(lab.exportRun(S.RUN_STORAGE_VALUES)));
   } catch (e) {
+    localStorage.removeItem(S.RUN_STORAGE_KEY);
     message(`The session could not be saved in this browser: ${errorText(e)}`, { kind: "note" });
   }
 }
@@ -202,12 +218,14 @@ async function restore() {
     if (text) csvBytes = new TextEncoder().encode(text);
     else saved.state.data.kind = "circles";
   }
-  if (!(await build(saved.state, { model: saved.model }))) await build(S.defaults());
+  const run = saved.model ? S.readRun(localStorage.getItem(S.RUN_STORAGE_KEY)) : null;
+  if (!(await build(saved.state, { model: saved.model, run }))) await build(S.defaults());
 }
 
 // ---- training --------------------------------------------------------------------
 
 function setPlaying(on) {
+  if (on && timeline.rewound) timeline.show(Infinity);
   playing = on;
   $("play").textContent = on ? "Pause" : "Play";
   if (on) sendPlay();
@@ -215,11 +233,11 @@ function setPlaying(on) {
   dirty = true;
 }
 
-/** Tells the worker how to train: the speed slider's rate and the stop condition. */
+/** Tells the worker how to train: the pace (steps per second, or null for max) and the
+ * stop condition. */
 function sendPlay() {
-  const v = Number($("speed").value);
-  const { stop, stop_value: value } = state.view;
-  trainer.play(v < 20 ? 10 ** (v / 4) : null, stop && stop !== "none" ? { kind: stop, value } : null);
+  const { stop, stop_value: value, pace } = state.view;
+  trainer.play(S.PACES[pace], stop && stop !== "none" ? { kind: stop, value } : null);
 }
 
 /** What the worker reports besides snapshots. */
@@ -229,7 +247,12 @@ function onTrainerEvent(e) {
     message(`Stopped: the stop condition was reached at epoch ${e.epoch}.`, { kind: "note" });
   } else if (e.type === "diverged") {
     setPlaying(false);
-    message(e.text, { actions: [["Reset", () => resetNetwork(true)]] });
+    message(`${e.text} Training is paused.`, {
+      actions: [
+        [`Restore the weights of epoch ${e.checkpoint}`, () => trainer.restore()],
+        ["Reset", () => resetNetwork(true)],
+      ],
+    });
   } else if (e.crashed) {
     engineCrashed(new Error(e.text));
   } else {
@@ -263,18 +286,15 @@ const onScreen = (id) => shown.get(id) !== false;
 /** Least milliseconds between redraws of the pictures while training (30 a second). */
 const PICTURE_MS = 33;
 
-function speedLabel() {
-  const v = Number($("speed").value);
-  return v >= 20 ? "max" : `${Math.round(10 ** (v / 4))} steps/s`;
-}
-
 function status() {
   const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
   const cls = classNames.length > 0;
   let text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("train_loss"), 4)}`;
+  const shown = lab.shownMoment();
   if (!Number.isFinite(lab.last("train_loss"))) text = `Epoch ${lab.epoch()} · loss ${fmt(lab.last("step_loss"), 4)}`;
   if (cls) text += ` · training accuracy ${fmt(lab.last("train_accuracy"))} · validation accuracy ${fmt(lab.last("val_accuracy"))}`;
   else text += ` · validation loss ${fmt(lab.last("val_loss"), 4)}`;
+  if (shown >= 0) text = `Rewound to step ${lab.momentStep(shown)} (epoch ${lab.momentEpoch(shown)}) · the run is at e${text.slice(1)}`;
   $("status").textContent = text;
   const batch = state.training.batch_size;
   $("counters").textContent = `step ${lab.steps()} · ${Math.round(stats.epochsPerSecond)} epochs/s · ${Math.round(stats.stepsPerSecond * batch).toLocaleString("en")} examples/s · ${stats.fps} fps · learning rate ${lab.learningRate().toPrecision(3)}`;
@@ -357,8 +377,11 @@ function chainTip() {
   }
 }
 
+const timeline = new Timeline({ pause: () => playing && setPlaying(false), redraw: () => { dirty = true; } });
+
 const viewContext = {
   get lab() { return lab; },
+  timeline,
   get state() { return state; },
   get playing() { return playing; },
   now: 0,
@@ -400,6 +423,7 @@ function render(now) {
   selectionText();
   chainTip();
   status();
+  timeline.sync(playing);
   if (now - lastCharts > 500 || !playing) {
     drawCharts(lab, state, classNames.length > 0);
     lastCharts = now;
@@ -451,11 +475,12 @@ function frameBody(now) {
   if (!lab) return;
   frameCount++;
   if (trainer.show(lab)) dirty = true;
+  timeline.tick(now);
   if (now - frameWindow >= 1000) {
     const seconds = (now - frameWindow) / 1000;
     stats.fps = Math.round(frameCount / seconds);
-    stats.stepsPerSecond = Math.max(0, lab.steps() - stepWindowStart) / seconds;
-    stats.epochsPerSecond = Math.max(0, lab.epoch() - epochWindowStart) / seconds;
+    stats.stepsPerSecond = playing ? Math.max(0, lab.steps() - stepWindowStart) / seconds : 0;
+    stats.epochsPerSecond = playing ? Math.max(0, lab.epoch() - epochWindowStart) / seconds : 0;
     frameCount = 0;
     stepWindowStart = lab.steps();
     epochWindowStart = lab.epoch();
@@ -483,9 +508,10 @@ $("epoch-step").addEventListener("click", () => {
   trainer.epoch();
 });
 $("reset").addEventListener("click", () => resetNetwork());
+$("speed").max = String(S.PACES.length - 1);
 $("speed").addEventListener("input", () => {
-  $("speed-readout").textContent = speedLabel();
-  state.view.speed = Number($("speed").value);
+  state.view.pace = Number($("speed").value);
+  $("speed-readout").textContent = S.paceLabel(state.view.pace);
   if (playing) sendPlay();
   save();
 });
@@ -689,7 +715,7 @@ try {
   message(`Training cannot start in this browser: ${errorText(e)}`);
 }
 await restore();
-$("speed").value = String(state.view.speed);
-$("speed-readout").textContent = speedLabel();
+$("speed").value = String(state.view.pace);
+$("speed-readout").textContent = S.paceLabel(state.view.pace);
 requestAnimationFrame(frame);
 readyHooks.forEach((fn) => fn());

@@ -8,6 +8,19 @@ export const DATASETS = {
   circles: "Circles", xor: "XOR", spirals: "Spirals", moons: "Moons", blobs: "Gaussian blobs (CMU)",
   toy1d: "1-D step toy", digits: "8x8 digits", csv: "Uploaded CSV",
 };
+/** The training paces the speed control offers, in steps per second; the last, null,
+ * is "max" (as fast as the engine goes). The default, 200 steps/s, takes the default
+ * circles network to validation accuracy 0.95 in about 12 s (epoch 120 of 20 steps),
+ * slow enough to watch the boundary form. */
+export const PACES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, null];
+
+/** The readout of pace `i`: "200 steps/s", or "max". */
+export function paceLabel(i) {
+  const rate = PACES[i];
+  if (rate === undefined) return "";
+  return rate === null ? "max" : `${rate.toLocaleString("en")} step${rate === 1 ? "" : "s"}/s`;
+}
+
 /** Derived 2-D input features. */
 export const DERIVED = ["x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 
@@ -36,7 +49,7 @@ export const SETTINGS = [
   ["training.l2", "float", 0, [0, 10]],
   ["training.lr_decay", "float", 1, [0.5, 1]],
   ["training.shuffle", "bool", true],
-  ["view.speed", "int", 20, [0, 20]],
+  ["view.pace", "int", 7, [0, PACES.length - 1]],
   ["view.palette", "enum", "standard", ["standard", "colorblind"]],
   ["view.log_scale", "bool", false],
   ["view.stop", "enum", "none", ["none", "val_accuracy", "val_loss", "epochs"]],
@@ -140,6 +153,10 @@ export function needsRebuild(a, b) {
 /** The saved-state envelope in browser storage. */
 export const STORAGE_KEY = "backprop-lab";
 export const STORAGE_VERSION = 1;
+/** The saved run (counters, history, timeline) beside the envelope, and the most
+ * numbers it may hold (1.2 MB; a longer timeline is thinned evenly to fit). */
+export const RUN_STORAGE_KEY = `${STORAGE_KEY}.run`;
+export const RUN_STORAGE_VALUES = 150000;
 
 /**
  * Reads the saved envelope text: { state, model, notes }. A missing save gives the
@@ -159,6 +176,29 @@ export function readSaved(text) {
   const { state, notes } = parse(env.state);
   const model = typeof env.model === "string" ? env.model : null;
   return { state, model, notes };
+}
+
+/** A run (a Lab's `exportRun`, f64 numbers) as text for browser storage: base64. */
+export function writeRun(run) {
+  const bytes = new Uint8Array(run.buffer, run.byteOffset, run.byteLength);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** The run saved by `writeRun`, or null when there is none or it is damaged (the Lab
+ * checks what it holds). */
+export function readRun(text) {
+  if (typeof text !== "string") return null;
+  try {
+    const raw = atob(text);
+    if (raw.length % 8 !== 0) return null;
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return new Float64Array(bytes.buffer);
+  } catch {
+    return null;
+  }
 }
 
 /** The envelope text to save. */

@@ -22,6 +22,8 @@ let owed = 0;
 let lastTick = 0;
 let lastHistory = 0;
 let lastPost = 0;
+/** The newest moment of the timeline sent to the page, and how many moments it had. */
+let sent = { step: -1, count: 0 };
 
 const tick = new MessageChannel();
 tick.port1.onmessage = loop;
@@ -31,6 +33,23 @@ function post(withHistory) {
   lastPost = performance.now();
   if (withHistory) lastHistory = lastPost;
   postMessage({ type: "snapshot", gen, snapshot }, [snapshot.buffer]);
+  postTimeline();
+}
+
+/** Sends the page what its Lab needs to follow the timeline, when it has changed. */
+function postTimeline() {
+  const count = lab.momentCount();
+  const step = lab.momentStep(count - 1);
+  if (step === sent.step && count === sent.count) return;
+  const update = lab.timelineUpdate(sent.step);
+  sent = { step, count };
+  postMessage({ type: "timeline", gen, update }, [update.buffer]);
+}
+
+/** What the page's Lab already has of this timeline (both were built alike). */
+function synced() {
+  const count = lab.momentCount();
+  sent = { step: lab.momentStep(count - 1), count };
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -51,7 +70,7 @@ function stopped(e) {
     return;
   }
   post(true);
-  postMessage({ type: "diverged", gen, text: errorText(e) });
+  postMessage({ type: "diverged", gen, text: errorText(e), checkpoint: lab.checkpointEpoch() });
 }
 
 /** The stop condition the page set, checked where it can change: at epoch ends. */
@@ -94,6 +113,7 @@ function loop() {
   try {
     if (max > 0 && trainFor(SLICE_MS, max, run.stop)) {
       run = null;
+      lab.markMoment();
       post(true);
       postMessage({ type: "stopped", gen, epoch: lab.epoch() });
       return;
@@ -123,7 +143,7 @@ const handlers = {
     await init({ module_or_path: module });
     postMessage({ type: "ready" });
   },
-  build({ config, bytes, model, gen: g }) {
+  build({ config, bytes, model, run: saved, gen: g }) {
     run = null;
     const next = new Lab(config, bytes ?? undefined);
     if (model) {
@@ -133,9 +153,11 @@ const handlers = {
         // The page reports it; both Labs keep their fresh weights.
       }
     }
+    if (saved) next.importRun(saved);
     lab?.free();
     lab = next;
     gen = g;
+    synced();
   },
   training({ json }) {
     lab.setTraining(json);
@@ -143,6 +165,7 @@ const handlers = {
   weights({ model, gen: g }) {
     lab.importWeights(model);
     gen = g;
+    sent = { step: -1, count: 0 };
     post(true);
   },
   play({ rate, stop }) {
@@ -157,8 +180,13 @@ const handlers = {
   pause() {
     if (run) {
       run = null;
+      lab.markMoment();
       post(true);
     }
+  },
+  restore() {
+    lab.restoreCheckpoint();
+    post(true);
   },
   step() {
     once(() => lab.step(1));

@@ -1,6 +1,7 @@
 // The page's side of the training worker (www/trainer.js): it forwards every call that
 // changes what is trained, numbers each rebuild so that snapshots of a replaced network
-// are dropped, and holds the newest snapshots until the next frame shows them.
+// are dropped, and holds the newest snapshots, and every timeline update in order, until
+// the next frame shows them.
 
 export class TrainingWorker {
   /** Starts the worker on the page's compiled engine; `events` receives "stopped",
@@ -10,6 +11,9 @@ export class TrainingWorker {
     this.events = events;
     /** Newest snapshot with the history, and a newer one without it (or null). */
     this.pending = { history: null, latest: null };
+    /** Timeline updates not yet followed: each builds on the one before, so none is
+     * dropped. */
+    this.moments = [];
     this.worker = new Worker(new URL("./trainer.js", import.meta.url), { type: "module" });
     this.ready = new Promise((resolve, reject) => {
       this.worker.onerror = (e) => reject(new Error(e.message || "the training worker did not start"));
@@ -23,6 +27,10 @@ export class TrainingWorker {
 
   receive(data) {
     if (data.gen !== this.gen) return;
+    if (data.type === "timeline") {
+      this.moments.push(data.update);
+      return;
+    }
     if (data.type !== "snapshot") {
       this.events(data);
       return;
@@ -35,17 +43,22 @@ export class TrainingWorker {
   /** Shows the newest snapshots in `lab` (the page's mirror); true if there were any. */
   show(lab) {
     const { history, latest } = this.pending;
+    const moments = this.moments;
     this.pending = { history: null, latest: null };
+    this.moments = [];
     if (history) lab.showSnapshot(history);
     if (latest) lab.showSnapshot(latest);
-    return history != null || latest != null;
+    for (const update of moments) lab.followTimeline(update);
+    return history != null || latest != null || moments.length > 0;
   }
 
-  /** The worker builds the same Lab as the page: same configuration, data and weights. */
-  build(config, bytes, model) {
+  /** The worker builds the same Lab as the page: same configuration, data, weights and,
+   * when one is carried, run (counters, history and timeline). */
+  build(config, bytes, model, run) {
     this.gen++;
     this.pending = { history: null, latest: null };
-    this.worker.postMessage({ type: "build", gen: this.gen, config, bytes, model });
+    this.moments = [];
+    this.worker.postMessage({ type: "build", gen: this.gen, config, bytes, model, run });
   }
 
   training(json) {
@@ -55,6 +68,7 @@ export class TrainingWorker {
   weights(model) {
     this.gen++;
     this.pending = { history: null, latest: null };
+    this.moments = [];
     this.worker.postMessage({ type: "weights", gen: this.gen, model });
   }
 
@@ -74,5 +88,10 @@ export class TrainingWorker {
 
   epoch() {
     this.worker.postMessage({ type: "epoch" });
+  }
+
+  /** After a blow-up: the worker brings back its checkpoint's weights. */
+  restore() {
+    this.worker.postMessage({ type: "restore" });
   }
 }

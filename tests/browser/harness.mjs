@@ -36,3 +36,12 @@ export async function start() {
 export async function ready(page) {
   await page.waitForFunction(() => window.backpropLab?.lab() != null, null, { timeout: 20000 });
 }
+
+/** Sets the speed control to its last position, "max": training as fast as it goes. */
+export async function maxPace(page) {
+  await page.evaluate(() => {
+    const speed = document.getElementById("speed");
+    speed.value = speed.max;
+    speed.dispatchEvent(new Event("input"));
+  });
+}

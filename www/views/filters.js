@@ -82,7 +82,7 @@ export function update(ctx) {
     setText(ui.info, "");
   }
   if (!visible) return;
-  const steps = lab.steps();
+  const steps = lab.shownStep();
   const k = `${ui.colour.value}/${ctx.state.view.palette}/${ui.canvas.clientWidth}`;
   const now = ctx.now || performance.now();
   const stale = k !== key || steps !== lastSteps || !ctx.playing;

@@ -77,7 +77,7 @@ export function update(ctx) {
   const value = `${sel.layer}/${sel.unit}/${sel.input}`;
   if (paramSelect.value !== value) paramSelect.value = value;
   const row = rowsSelect.value === "batch" ? -1 : ctx.example();
-  const key = `${value}|${row}|${widthInput.value}|${pointsInput.value}|${lab.steps()}|${ctx.state.view.palette}|${canvas.clientWidth}`;
+  const key = `${value}|${row}|${widthInput.value}|${pointsInput.value}|${lab.shownStep()}|${ctx.state.view.palette}|${canvas.clientWidth}`;
   if (key === lastKey || (ctx.playing && ctx.now - lastTime < PLAYING_REFRESH_MS)) return;
   lastKey = key;
   lastTime = ctx.now;

@@ -3,16 +3,15 @@
 // being pulled apart until a straight line separates them. The engine places the points
 // (1 unit: a line with a band per class; 2: a plane; 3: a space; more: a 2-D PCA with
 // stable axes), warps a grid of input-plane lines through the same layer, morphs from
-// the input space, and records a bounded history of the run; this module only draws.
-import { Lab, f32, u32, u8, classColour } from "../engine.js";
+// the input space; this module only draws. Any moment of the run is shown from the
+// page's timeline, which puts that moment's weights in the Lab.
+import { Lab, f32, u32, u8, classColour, webmWithDuration } from "../engine.js";
 import { fitCanvas } from "../plane.js";
 import { node as el } from "./panel.js";
 import { download } from "../io.js";
 
-/** Milliseconds between recorded history frames while training. */
-const RECORD_MS = 100;
-/** Frames per second of a replay (and of an exported video). */
-const REPLAY_FPS = 30;
+/** Frames per second of an exported video. */
+const VIDEO_FPS = 30;
 /** Radians per second of the idle 3-D rotation, and ms without dragging before it. */
 const SPIN = 0.25;
 const IDLE_MS = 1500;
@@ -26,7 +25,6 @@ let layer = -1;
 let chosenOutput = false;
 let visible = false;
 let lastSteps = -1;
-let lastRecord = -Infinity;
 let lastCompute = -Infinity;
 let computeMs = 0;
 let computed = false;
@@ -34,8 +32,6 @@ let view = null; // eased drawing bounds
 let labels = { at: -Infinity, text: [] };
 let regressionRamp = null;
 let classCount = 0;
-let following = true; // the history slider sits on "live"
-let replay = null; // { i, last, resolve }
 let exporting = false;
 let lastDrawAt = -Infinity;
 /** Least milliseconds between live redraws while training: a redraw (hundreds of
@@ -56,10 +52,6 @@ export function mount(container, ctx) {
   const grid = el("input", { id: "repr-grid", type: "checkbox", checked: true });
   const canvas = el("canvas", { id: "repr-canvas", className: "repr-canvas", role: "img", tabIndex: 0,
     "aria-label": "Every data point at its activation vector in the chosen layer, coloured by class; for a 3-unit layer, drag or use the arrow keys to turn it" });
-  const scrub = el("input", { id: "repr-scrub", type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": "Recorded frame" });
-  const frameOut = el("output", { id: "repr-frame", text: "live" });
-  const replayBtn = el("button", { id: "repr-replay", type: "button", text: "Rewatch", title: "Replay the recorded run" });
-  const liveBtn = el("button", { id: "repr-live", type: "button", text: "Live" });
   const exportBtn = el("button", { id: "repr-export", type: "button", text: "Export video" });
   const caption = el("p", { id: "repr-caption", className: "hint" });
   const note = el("p", { id: "repr-note", className: "hint", role: "status" });
@@ -74,18 +66,16 @@ export function mount(container, ctx) {
           el("label", { className: "check" }, grid, " Warped grid"),
           el("label", { className: "repr-morph" }, "Input space → layer space ", el("span", { className: "repr-range" }, morph, morphOut))),
         caption,
-        el("div", { className: "view-controls repr-history" },
-          el("label", { className: "repr-scrub" }, "Recorded run ", el("span", { className: "repr-range" }, scrub, frameOut)),
-          replayBtn, liveBtn, exportBtn),
+        el("p", { className: "hint", text: "Drag the Timeline at the top of the page to see this layer at any moment of the run, from step 0; Replay plays the run back, and Export video records that replay." }),
+        el("div", { className: "view-controls repr-history" }, exportBtn),
         note)));
   container.append(section);
-  ui = { section, layerSelect, morph, morphOut, grid, canvas, scrub, frameOut, replayBtn, liveBtn, exportBtn, caption, note, g: canvas.getContext("2d") };
+  ui = { section, layerSelect, morph, morphOut, grid, canvas, exportBtn, caption, note, g: canvas.getContext("2d") };
 
   layerSelect.addEventListener("change", () => {
     layer = Number(layerSelect.value);
     chosenOutput = layer === layerSelect.options.length - 1 && layer > 0;
     resetView();
-    following = true;
     computed = false;
     ctx.redraw();
   });
@@ -95,21 +85,6 @@ export function mount(container, ctx) {
     draw();
   });
   grid.addEventListener("change", () => draw());
-  scrub.addEventListener("input", () => {
-    stopReplay();
-    following = Number(scrub.value) >= Number(scrub.max) && !scrub.dataset.empty;
-    draw();
-  });
-  liveBtn.addEventListener("click", () => {
-    stopReplay();
-    following = true;
-    computed = false;
-    ctx.redraw();
-  });
-  replayBtn.addEventListener("click", () => {
-    if (replay) stopReplay();
-    else startReplay();
-  });
   exportBtn.addEventListener("click", () => exportVideo());
 
   canvas.addEventListener("pointerdown", (e) => {
@@ -189,10 +164,7 @@ function adopt(next) {
   else if (!(layer >= 0 && layer < layers - 1)) layer = Math.max(0, layers - 2);
   ui.layerSelect.value = String(layer);
   lastSteps = -1;
-  lastRecord = -Infinity;
   computed = false;
-  following = true;
-  stopReplay();
   resetView();
   regressionRamp = null;
   classCount = JSON.parse(lab.classNames()).length;
@@ -228,50 +200,17 @@ export function update(ctx) {
   const next = ctx.lab;
   if (!next) return;
   if (next !== lab) adopt(next);
-  const steps = lab.steps();
+  const steps = lab.shownStep();
   const fresh = steps !== lastSteps;
   lastSteps = steps;
   const now = ctx.now || performance.now();
-  if (fresh && steps > 0 && !replay && now - lastRecord >= RECORD_MS) {
-    if (compute(now)) {
-      lab.reprRecord();
-      lastRecord = now;
-    }
-  }
   if (!visible) return;
-  if ((fresh || !computed || !ctx.playing) && following && !replay) compute(now);
+  if (fresh || !computed || !ctx.playing) compute(now);
   if (!computed) compute(now, true);
   if (ctx.playing && performance.now() - lastDrawAt < LIVE_DRAW_MS) return;
   draw();
 }
 
-/** The frame shown: -1 for live. */
-function shownFrame(len) {
-  if (replay) return Math.min(replay.i, len - 1);
-  if (following || len === 0) return -1;
-  return Math.min(Number(ui.scrub.value), len - 1);
-}
-
-function syncHistory(len, frame) {
-  const s = ui.scrub;
-  if (len === 0) {
-    s.max = "0";
-    s.value = "0";
-    s.dataset.empty = "1";
-    s.disabled = true;
-  } else {
-    delete s.dataset.empty;
-    s.disabled = false;
-    s.max = String(len);
-    s.value = String(frame < 0 ? len : frame);
-  }
-  const step = lab.reprHistoryStep(frame);
-  const text = frame < 0 ? `live · step ${step}` : `frame ${frame + 1} of ${len} · step ${step}`;
-  if (ui.frameOut.textContent !== text) ui.frameOut.textContent = text;
-  ui.replayBtn.textContent = replay ? "Stop" : "Rewatch";
-  ui.replayBtn.disabled = len < 2 && !replay;
-  ui.exportBtn.disabled = exporting || len < 2;
-}
 
 function colourOf(palette, labelsU32, labelsF32, i) {
   if (!regressionRamp) return classColour(palette, labelsU32[i]);
@@ -302,16 +241,14 @@ function sync() {
 
 function draw() {
   if (!ui || !sync() || !computed || !visible) return;
-  const len = lab.reprHistoryLen();
-  const frame = shownFrame(len);
   const t = Number(ui.morph.value);
   try {
-    lab.reprCompose(frame, t);
+    lab.reprCompose(t);
   } catch (e) {
     setNote(errorText(e));
     return;
   }
-  syncHistory(len, frame);
+  ui.exportBtn.disabled = exporting || lab.momentCount() < 2;
   const now = performance.now();
   if (now - labels.at > 500) {
     const mode = lab.reprMode();
@@ -354,8 +291,7 @@ function draw() {
     : draw2d(g, points, n, b, grid, gridLines, samples, style, mode === "line" && t >= 1, mode);
   canvas.dataset.points = String(drawn);
   canvas.dataset.mode = mode;
-  canvas.dataset.frame = String(frame);
-  canvas.dataset.step = String(lab.reprHistoryStep(frame));
+  canvas.dataset.step = String(lab.shownStep());
   canvas.dataset.yaw = rot.yaw.toFixed(3);
   lastDrawAt = performance.now();
   if (info) setNote(info);
@@ -618,58 +554,26 @@ function draw3d(g, p, n, b, grid, gridLines, samples, s) {
 const byDepth = (a, b) => screen.z[a] - screen.z[b];
 const P = { x: 0, y: 0, z: 0 };
 
-/** Keeps drawing while something moves without training: the idle 3-D turn, a replay. */
+/** Keeps the idle 3-D turn going while nothing else redraws. */
 function animate() {
   if (animating) return;
   animating = true;
   const tick = (now) => {
-    const spinning = currentMode() === "space";
-    if (!visible || !sync() || (!spinning && !replay)) {
+    if (!visible || !sync() || currentMode() !== "space") {
       animating = false;
       return;
     }
     const dt = Math.min(0.1, (now - (rot.lastTick || now)) / 1000);
     rot.lastTick = now;
-    if (spinning && !rot.dragging && now - rot.lastInput > IDLE_MS) rot.yaw += SPIN * dt;
-    let redraw = spinning;
-    if (!replay && following && lab.steps() !== lastSteps) {
-      lastSteps = lab.steps();
+    if (!rot.dragging && now - rot.lastInput > IDLE_MS) rot.yaw += SPIN * dt;
+    if (lab.shownStep() !== lastSteps) {
+      lastSteps = lab.shownStep();
       compute(now, true);
-      redraw = true;
     }
-    if (replay && now - replay.last >= 1000 / REPLAY_FPS) {
-      replay.last = now;
-      replay.i++;
-      redraw = true;
-      if (replay.i >= lab.reprHistoryLen()) {
-        const done = replay.resolve;
-        replay = null;
-        following = true;
-        done?.();
-      }
-    }
-    if (redraw && now - lastDrawAt > 12) draw();
+    if (now - lastDrawAt > 12) draw();
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-}
-
-function startReplay() {
-  if (!sync() || lab.reprHistoryLen() < 2) return Promise.resolve();
-  return new Promise((resolve) => {
-    replay = { i: 0, last: performance.now(), resolve };
-    following = false;
-    draw();
-    animate();
-  });
-}
-
-function stopReplay() {
-  if (!replay) return;
-  const done = replay.resolve;
-  replay = null;
-  following = true;
-  done?.();
 }
 
 async function exportVideo() {
@@ -679,7 +583,7 @@ async function exportVideo() {
     setNote(info);
     return;
   }
-  if (!sync() || lab.reprHistoryLen() < 2) {
+  if (!sync() || lab.momentCount() < 2) {
     info = "Nothing is recorded yet: train for a moment, then export.";
     setNote(info);
     return;
@@ -688,7 +592,7 @@ async function exportVideo() {
   let recorder;
   let stream;
   try {
-    stream = canvas.captureStream(REPLAY_FPS);
+    stream = canvas.captureStream(VIDEO_FPS);
     recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
   } catch (e) {
     info = `The video could not be recorded: ${errorText(e)}`;
@@ -704,19 +608,29 @@ async function exportVideo() {
     if (e.data.size > 0) chunks.push(e.data);
   };
   const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+  const started = performance.now();
   recorder.start(250);
-  await startReplay();
+  await ctxRef.timeline.replay();
   await new Promise((resolve) => setTimeout(resolve, 400));
   recorder.stop();
   await stopped;
+  const ms = performance.now() - started;
   stream.getTracks().forEach((track) => track.stop());
   exporting = false;
-  const blob = new Blob(chunks, { type: "video/webm" });
+  let blob = new Blob(chunks, { type: "video/webm" });
+  let warning = "";
+  if (blob.size > 0) {
+    try {
+      blob = new Blob([webmWithDuration(new Uint8Array(await blob.arrayBuffer()), ms)], { type: "video/webm" });
+    } catch (e) {
+      warning = ` Its length could not be written in (${errorText(e)}), so players may not seek it.`;
+    }
+  }
   if (blob.size === 0) {
     info = "The browser recorded no video frames.";
   } else {
     download("backprop-lab-representation.webm", blob, "video/webm");
-    info = `Exported the replay as backprop-lab-representation.webm (${Math.max(1, Math.round(blob.size / 1024))} KB).`;
+    info = `Exported the replay as backprop-lab-representation.webm (${Math.max(1, Math.round(blob.size / 1024))} KB, ${(ms / 1000).toFixed(1)} s).${warning}`;
   }
   setNote(info);
   ctxRef.redraw();

@@ -121,6 +121,15 @@ impl Lab {
         })
     }
 
+    /// The step of the weights shown: the moment's, or the live step. Views redraw when
+    /// it changes.
+    #[wasm_bindgen(js_name = shownStep)]
+    pub fn shown_step(&self) -> f64 {
+        self.shown
+            .as_ref()
+            .map_or(self.session.trainer.steps(), |s| s.step) as f64
+    }
+
     /// Records the current weights as the timeline's newest moment (when training
     /// pauses).
     #[wasm_bindgen(js_name = markMoment)]
