@@ -10,9 +10,17 @@ try {
   await ready(page);
   await page.waitForTimeout(300);
   await page.screenshot({ path: out("page-rest.png") });
+  // At the default pace, as a student first sees it: 2, 5 and 10 s after Play.
   await page.getByRole("button", { name: "Play" }).click();
-  await page.waitForTimeout(2500);
-  await page.screenshot({ path: out("page-training.png") });
+  const t0 = Date.now();
+  for (const s of [2, 5, 10]) {
+    await page.waitForTimeout(t0 + s * 1000 - Date.now());
+    await page.screenshot({ path: out(`page-after-${s}s.png`) });
+  }
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.getByRole("slider", { name: "Timeline" }).fill("0");
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: out("timeline-start.png") });
 
   page = await h.newPage({ viewport: { width: 1366, height: 900 } });
   await page.goto(`${h.url}#lesson=cs231n-worked-example`);

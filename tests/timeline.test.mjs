@@ -70,7 +70,6 @@ test("after a stretch at max speed the timeline still reaches back to step 0 and
   const start = await planePixels(page);
   assert.ok(start.some((v, i) => Math.abs(v - live[i]) > 30), "the heatmap shows the untrained network at step 0");
   assert.ok(await shownAccuracy(page) < 0.9, "step 0's weights are the untrained ones");
-  await page.screenshot({ path: new URL("../docs/timeline-start.png", import.meta.url).pathname });
   // The keyboard walks the timeline too; Live returns to the end, and the run is intact.
   await slider.focus();
   await page.keyboard.press("ArrowRight");

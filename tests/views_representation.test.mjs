@@ -195,7 +195,7 @@ test("the page's timeline scrubs the representation back to step 0, replays, and
   await drawnCurrent(page);
   assert.ok(maxDiff(await positions(page), live) < 1e-6, "live again shows step " + liveStep);
   // Replay walks the moments from the start, then returns to live.
-  await page.getByRole("button", { name: "Replay", exact: true }).click();
+  await page.getByRole("button", { name: "Rewatch", exact: true }).click();
   await page.waitForFunction(() => window.backpropLab.lab().shownMoment() >= 1);
   await page.waitForFunction(() => window.backpropLab.lab().shownMoment() === -1, null, { timeout: 30000 });
   // Export: a WebM download with its duration written in (or, without MediaRecorder, a

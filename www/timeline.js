@@ -105,7 +105,7 @@ export class Timeline {
     const text = `${where} · step ${step.toLocaleString("en")} · epoch ${epoch.toLocaleString("en")}`;
     if (this.readout.textContent !== text) this.readout.textContent = text;
     this.liveButton.disabled = shown < 0 && !this.replaying;
-    this.replayButton.textContent = this.replaying ? "Stop replay" : "Replay";
+    this.replayButton.textContent = this.replaying ? "Stop" : "Rewatch";
     this.replayButton.disabled = n < 2 && !this.replaying;
   }
 }

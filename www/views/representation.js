@@ -66,7 +66,7 @@ export function mount(container, ctx) {
           el("label", { className: "check" }, grid, " Warped grid"),
           el("label", { className: "repr-morph" }, "Input space → layer space ", el("span", { className: "repr-range" }, morph, morphOut))),
         caption,
-        el("p", { className: "hint", text: "Drag the Timeline at the top of the page to see this layer at any moment of the run, from step 0; Replay plays the run back, and Export video records that replay." }),
+        el("p", { className: "hint", text: "Drag the Timeline at the top of the page to see this layer at any moment of the run, from step 0; Rewatch plays the run back, and Export video records that replay." }),
         el("div", { className: "view-controls repr-history" }, exportBtn),
         note)));
   container.append(section);
