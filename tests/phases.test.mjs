@@ -166,7 +166,25 @@ test("phases mode steps one training step with the keyboard and draws the ledger
   }
   await phase(page, "update");
 
-  // Escape leaves the mode; the diagram's own labels come back.
+  // Another learning rate: the engine's update follows it; another optimiser: the note.
+  await page.fill("#training-learning_rate", "0.05");
+  await page.press("#training-learning_rate", "Enter");
+  await page.waitForFunction(() => /lr = 0\.05/.test(document.querySelector("#phases").textContent));
+  const slow = await page.evaluate(() => JSON.parse(window.backpropLab.lab().ledger(0)));
+  assert.equal(slow.update.learning_rate, 0.05);
+  shown = await phase(page, "update");
+  checkShown(slow, shown);
+  const w = shown.find((l) => l.layer === 2 && l.unit === 0 && l.input === 0);
+  assert.ok(close(w.parts[1].value, w.parts[0].value - 0.05 * slow.update.layers[1].dw[0][0], 1e-12));
+  await page.selectOption("#training-optimizer", "adam");
+  await page.waitForFunction(() => /Training uses Adam/.test(document.querySelector("#phases").textContent));
+  await page.selectOption("#training-optimizer", "momentum");
+  await page.waitForFunction(() => /Training uses momentum/.test(document.querySelector("#phases").textContent));
+
+  // Escape (away from the form fields, which keep their keys) leaves the mode.
+  await page.keyboard.press("Escape");
+  assert.equal(await page.getByRole("button", { name: /Phases/ }).getAttribute("aria-pressed"), "true");
+  await page.getByRole("button", { name: "Previous phase" }).focus();
   await page.keyboard.press("Escape");
   assert.equal(await page.getByRole("button", { name: /Phases/ }).getAttribute("aria-pressed"), "false");
   assert.equal(await page.isVisible(".phases-readout"), false);

@@ -1,5 +1,5 @@
 // Phases: one training step in slow motion on the network diagram. Forward, layer by
-// layer (each unit's z and a), the loss, backward (each unit's delta, each link's
+// layer (each unit's z and a, each link's weight), the loss, backward (each unit's delta, each link's
 // dC/dw), then the update (each weight from w to w - lr dC/dw). Every number is the
 // engine's: the f64 ledger of the selected example, its update included. Training
 // pauses while the mode is on; the arrow keys (or n and p) step through the phases.
@@ -328,6 +328,10 @@ export function mount(_container, context) {
   ui = { box, toggle, prev, next, readout, explain, count, values, note, detail };
   ctx.diagram.canvas.after(box);
   toggle.addEventListener("click", () => setOn(!on));
+  // A new learning rate or optimiser changes the update and its note at once.
+  document.addEventListener("change", (e) => {
+    if (on && e.target instanceof HTMLElement && e.target.id.startsWith("training-")) ctx.redraw();
+  });
   prev.addEventListener("click", () => go(-1));
   next.addEventListener("click", () => go(1));
   window.addEventListener("keydown", (e) => {
