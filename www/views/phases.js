@@ -16,8 +16,12 @@ let index = 0;
 let cached = { lab: null, example: -1, steps: -1, lr: NaN, ledger: null, error: null };
 let ui = null;
 
-/** Four significant digits, as short as they print. */
-const short = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v));
+/** Four significant digits, as short as they print (small values with an exponent). */
+function short(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(3).replace(/\.?0+e/, "e");
+  return String(Number(v.toPrecision(4)));
+}
 
 /** The engine's ledger of the selected example, recomputed when the lab, the example,
  * the step count or the learning rate changed. */
@@ -60,7 +64,7 @@ function content(led, p) {
   const layers = led.update.layers.length;
   const units = [];
   const links = [];
-  const out = { units, links, loss: null, lit: null, columns: [], explain: "", list: "" };
+  const out = { units, links, loss: null, lit: null, columns: [], legend: "", explain: "", list: "" };
   const act = (n) => stepValues(led, `a${n}`);
   const inputLabels = () => led.input.forEach((v, i) => units.push({ column: 0, unit: i, dim: true, parts: [{ key: "x", value: v, prefix: "x = " }] }));
   if (p.kind === "forward") {
@@ -73,6 +77,7 @@ function content(led, p) {
     u.w.forEach((row, j) => row.forEach((w, i) => links.push({ layer: n, unit: j, input: i, size: Math.abs(w), parts: [{ key: "w", value: w, prefix: "w = " }] })));
     out.lit = n - 1;
     out.columns = [n];
+    out.legend = "links: weight w · units: z and a";
     out.explain = `Each unit of layer ${n} adds up the highlighted links, each weight times the value it carries, plus its bias: ${stepEquation(led, `z${n}`)}; then it applies its activation: ${stepEquation(led, `a${n}`)}.`;
     out.list = `${n === 1 ? `x = ${numbers(led.input)}` : `a${n - 1} = ${numbers(act(n - 1))}`}\nW${n} =\n${numbers(u.w)}\nb${n} = ${numbers(u.b)}\nz${n} = ${numbers(z)}\na${n} = ${numbers(act(n))}`;
   } else if (p.kind === "loss") {
@@ -80,12 +85,17 @@ function content(led, p) {
     a.forEach((v, i) => units.push({ column: layers, unit: i, parts: [{ key: "a", value: v, prefix: "a = " }, { key: "y", value: led.target[i], prefix: "y = " }] }));
     out.loss = { key: "C", value: led.cost };
     out.columns = [layers];
+    out.legend = "units: output a and target y";
     out.explain = `The loss compares the output a${layers} with the target y: ${stepEquation(led, "C")}.`;
     out.list = `a${layers} = ${numbers(a)}\ny = ${numbers(led.target)}\nC = ${num(led.cost)}`;
   } else if (p.kind === "backward") {
     const n = p.layer;
     const v = stepValues(led, `delta${n}`);
     v.delta.forEach((d, i) => units.push({ column: n, unit: i, parts: [{ key: "delta", value: d, prefix: "δ = " }] }));
+    // The values the links carried forward: each link's dC/dw is the δ it enters times these.
+    const carried = n === 1 ? led.input : act(n - 1);
+    const [key, prefix] = n === 1 ? ["x", "x = "] : ["a", "a = "];
+    carried.forEach((v, i) => units.push({ column: n - 1, unit: i, dim: true, parts: [{ key, value: v, prefix }] }));
     for (let m = n + 1; m <= layers; m++) {
       stepValues(led, `delta${m}`).delta.forEach((d, i) => units.push({ column: m, unit: i, dim: true, parts: [{ key: "delta", value: d, prefix: "δ = " }] }));
     }
@@ -96,7 +106,8 @@ function content(led, p) {
     const first = n === layers
       ? `The output's error: ${stepEquation(led, `delta${n}`)} (BP1).`
       : `The error flows back over the weights of layer ${n + 1}: ${stepEquation(led, `delta${n}`)} (BP2).`;
-    out.explain = `${first} Each highlighted link gets its gradient, ${stepEquation(led, `dC/dW${n}`)} (BP4): the δ of the unit it enters times the value it carried forward. Each unit's dC/db is its δ (BP3).`;
+    out.legend = "links: dC/dw · units: δ = dC/dz";
+    out.explain = `${first} Each highlighted link gets its gradient, ${stepEquation(led, `dC/dW${n}`)} (BP4): the δ of the unit it enters times the value it carried forward (${n === 1 ? "x" : `a${n - 1}`}, in grey). Each unit's dC/db is its δ (BP3).`;
     const lines = [];
     if (n === layers) lines.push(`dC/da${n} = ${numbers(stepValues(led, `dC/da${n}`))}`);
     if (v.upstream) lines.push(`W${n + 1}^T delta${n + 1} = ${numbers(v.upstream)}`);
@@ -115,6 +126,7 @@ function content(led, p) {
     }
     out.lit = "all";
     out.columns = led.update.layers.map((u) => u.layer);
+    out.legend = "links: w → w − lr·dC/dw · units: b → b − lr·dC/db";
     out.explain = `Each weight takes the plain gradient step w − lr·dC/dw for example ${ctx.example()} alone, at the learning rate in force, lr = ${num(lr)}; each bias likewise. ${optimiserNote()}`;
     out.list = lines.join("\n");
   }
@@ -253,6 +265,13 @@ function draw(g, diagram) {
   const order = p.kind === "update"
     ? [...c.units, ...links].sort((a, b) => b.size - a.size)
     : [...c.units.filter((u) => !u.dim), ...c.units.filter((u) => u.dim), ...[...links].sort((a, b) => b.size - a.size)];
+  // What the labels are, in the top left corner (the labels then keep clear of it).
+  const legend = { ...measure([c.legend]), x: pad, y: pad };
+  if (fits(legend)) {
+    placed.push(legend);
+    g.fillStyle = colour;
+    g.fillText(c.legend, legend.x + pad, legend.y + pad + lineH / 2);
+  }
   if (c.loss) {
     const lines = [`C = ${short(c.loss.value)}`];
     const { w: bw, h: bh } = measure(lines);
