@@ -6,7 +6,7 @@ mod common;
 
 use backprop_lab::engine::api;
 use backprop_lab::engine::dataset::csv;
-use backprop_lab::engine::ledger::{chain, ledger, Param};
+use backprop_lab::engine::ledger::{chain, ledger, Extras, Param};
 use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::nudge::sweep;
 use backprop_lab::engine::optim::{OptimState, Optimizer};
@@ -82,7 +82,7 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
         ("biased", biased(), 0.7),
     ] {
         let net = &model.network;
-        let l = ledger(net, x.view(), y.view(), lr).unwrap();
+        let l = ledger(net, x.view(), y.view(), Extras::all(lr)).unwrap();
         assert_eq!(l["update"]["learning_rate"], lr);
         let layers = l["update"]["layers"].as_array().unwrap();
         assert_eq!(layers.len(), net.layers.len());
@@ -120,7 +120,7 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
     }
     // The notebook's dW2 at learning rate 0.1: W2' = W2 - 0.1 dW2.
     let (model, x, y) = cs231n();
-    let l = ledger(&model.network, x.view(), y.view(), 0.1).unwrap();
+    let l = ledger(&model.network, x.view(), y.view(), Extras::all(0.1)).unwrap();
     let want = &seed_examples()["examples"][0]["expect"]["gradients"][1]["weights"];
     let after = matrix(&l["update"]["layers"][1]["w_after"]);
     for (j, row) in matrix(want).iter().enumerate() {
@@ -129,7 +129,22 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
             assert!((after[j][i] - (w - 0.1 * g)).abs() < 1e-12);
         }
     }
-    assert!(ledger(&model.network, x.view(), y.view(), f64::NAN).is_err());
+    assert!(ledger(&model.network, x.view(), y.view(), Extras::all(f64::NAN)).is_err());
+    // Without extras, the pass alone: the same steps, no update, no bias trick.
+    let plain = Extras {
+        update: None,
+        augmented: false,
+    };
+    let bare = ledger(&model.network, x.view(), y.view(), plain).unwrap();
+    assert_eq!(bare["steps"], l["steps"]);
+    assert!(bare.get("update").is_none() && bare.get("augmented").is_none());
+    let only = Extras {
+        update: None,
+        augmented: true,
+    };
+    let trick = ledger(&model.network, x.view(), y.view(), only).unwrap();
+    assert!(trick.get("update").is_none());
+    assert_eq!(trick["augmented"], l["augmented"]);
 }
 
 #[test]
@@ -140,7 +155,7 @@ fn the_bias_trick_gives_the_same_z_in_every_layer() {
         ("cs231n", cs231n()),
     ] {
         let net = &model.network;
-        let l = ledger(net, x.view(), y.view(), 0.1).unwrap();
+        let l = ledger(net, x.view(), y.view(), Extras::all(0.1)).unwrap();
         let aug = l["augmented"].as_array().unwrap();
         assert_eq!(aug.len(), net.layers.len());
         for (k, a) in aug.iter().enumerate() {
@@ -190,7 +205,7 @@ fn the_bias_trick_gives_the_same_z_in_every_layer() {
 #[test]
 fn the_ledger_shows_the_notebooks_numbers_in_order() {
     let (model, x, y) = cs231n();
-    let l = ledger(&model.network, x.view(), y.view(), 0.1).unwrap();
+    let l = ledger(&model.network, x.view(), y.view(), Extras::all(0.1)).unwrap();
     assert!((l["cost"].as_f64().unwrap() - 1.0513754685043635).abs() < 1e-12);
     let steps = l["steps"].as_array().unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();

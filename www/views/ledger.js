@@ -31,7 +31,8 @@ function fill(ctx) {
   const row = ctx.example();
   let ledger;
   try {
-    ledger = JSON.parse(lab.ledger(row));
+    // The update is for the phases mode; the bias trick only when it is shown.
+    ledger = JSON.parse(lab.ledger(row, false, augmentedToggle.checked));
   } catch (e) {
     table.tBodies[0].replaceChildren(el("tr", `The ledger cannot be shown: ${e.message}`));
     return;

@@ -13,7 +13,7 @@ const MAX_LINK_LABELS = 400;
 let ctx = null;
 let on = false;
 let index = 0;
-let cached = { lab: null, example: -1, steps: -1, lr: NaN, ledger: null, error: null };
+let cached = { lab: null, example: -1, steps: -1, lr: NaN, time: 0, ledger: null, error: null };
 let ui = null;
 
 /** Four significant digits, as short as they print (small values with an exponent). */
@@ -23,16 +23,21 @@ function short(v) {
   return String(Number(v.toPrecision(4)));
 }
 
-/** The engine's ledger of the selected example, recomputed when the lab, the example,
- * the step count or the learning rate changed. */
+/** Least milliseconds between two readings of an unchanged ledger (weights imported
+ * into the same lab change it without a step). */
+const REREAD_MS = 1000;
+
+/** The engine's ledger of the selected example with its update, read again when the
+ * lab, the example, the step count or the learning rate changed, or after REREAD_MS. */
 function ledger() {
   const lab = ctx.lab;
   if (!lab) return null;
-  const key = { lab, example: ctx.example(), steps: lab.steps(), lr: lab.learningRate() };
-  if (key.lab !== cached.lab || key.example !== cached.example || key.steps !== cached.steps || key.lr !== cached.lr) {
+  const key = { lab, example: ctx.example(), steps: lab.steps(), lr: lab.learningRate(), time: performance.now() };
+  const same = key.lab === cached.lab && key.example === cached.example && key.steps === cached.steps && key.lr === cached.lr;
+  if (!same || key.time - cached.time > REREAD_MS) {
     cached = { ...key, ledger: null, error: null };
     try {
-      cached.ledger = JSON.parse(lab.ledger(key.example));
+      cached.ledger = JSON.parse(lab.ledger(key.example, true, false));
     } catch (e) {
       cached.error = e.message;
     }

@@ -70,29 +70,51 @@ fn update(net: &Network<f64>, grads: &Gradients<f64>, l: usize, learning_rate: f
     })
 }
 
+/// What the ledger adds to the pass itself, on request: each costs about as much JSON as
+/// the weights, which matters for a wide network whose ledger is refreshed while it
+/// trains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extras {
+    /// The plain gradient step at this learning rate, when given.
+    pub update: Option<f64>,
+    /// Each layer's bias trick.
+    pub augmented: bool,
+}
+
+impl Extras {
+    /// Both: the update at `learning_rate` and the bias trick.
+    pub fn all(learning_rate: f64) -> Self {
+        Extras {
+            update: Some(learning_rate),
+            augmented: true,
+        }
+    }
+}
+
 /// The ledger of example (x: one row, y: its target row), JSON:
 /// `{"cost": C, "input": x, "target": y,
 ///   "steps": [{"kind": "forward"|"cost"|"backward", "layer", "equation", "name", "values"}],
-///   "augmented": [per layer, see below], "update": {"learning_rate", "layers": [...]}}`.
-/// Layers count from 1. The cost is the example's own (reduced over one row), plus the
-/// L2 penalty. `augmented` gives each layer's [W b] [a; 1] beside its z (the bias
-/// trick); `update` gives each layer's W, dC/dW and W - learning_rate dC/dW, and the
-/// same for b: the plain SGD step this one example asks for (training steps on
-/// mini-batches, and momentum or Adam change the step).
+///   "augmented": [per layer], "update": {"learning_rate", "layers": [per layer]}}`,
+/// the last two as `extras` asks. Layers count from 1. The cost is the example's own
+/// (reduced over one row), plus the L2 penalty. `augmented` gives each layer's
+/// [W b] [a; 1] beside its z (the bias trick); `update` gives each layer's W, dC/dW and
+/// W - learning_rate dC/dW, and the same for b: the plain SGD step this one example asks
+/// for (training steps on mini-batches, and momentum or Adam change the step).
+/// Errors: more than one row, or a learning rate that is not finite.
 pub fn ledger(
     net: &Network<f64>,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
-    learning_rate: f64,
+    extras: Extras,
 ) -> Result<Value> {
     if x.nrows() != 1 || y.nrows() != 1 {
         return Err(EngineError::Mismatch(
             "the ledger shows one example at a time".into(),
         ));
     }
-    if !learning_rate.is_finite() {
+    if let Some(lr) = extras.update.filter(|lr| !lr.is_finite()) {
         return Err(EngineError::Mismatch(format!(
-            "the learning rate must be finite, got {learning_rate}"
+            "the learning rate must be finite, got {lr}"
         )));
     }
     let (cost, trace, grads) = net.cost_and_gradients(x, y)?;
@@ -198,18 +220,22 @@ pub fn ledger(
             "equation": format!("dC/dW{n} = delta{n} {prev}^T{}", if net.l2 > 0.0 { " + l2 W" } else { "" }),
             "name": format!("dC/dW{n}"), "values": rows(grads.dw[l].view()) }));
     }
-    let layers = 0..last;
-    Ok(json!({
+    let mut out = json!({
         "cost": cost,
         "input": vector(x),
         "target": vector(y),
         "steps": steps,
-        "augmented": layers.clone().map(|l| augmented(net, &trace, l)).collect::<Vec<_>>(),
-        "update": {
-            "learning_rate": learning_rate,
-            "layers": layers.map(|l| update(net, &grads, l, learning_rate)).collect::<Vec<_>>(),
-        },
-    }))
+    });
+    if extras.augmented {
+        out["augmented"] = (0..last).map(|l| augmented(net, &trace, l)).collect();
+    }
+    if let Some(lr) = extras.update {
+        out["update"] = json!({
+            "learning_rate": lr,
+            "layers": (0..last).map(|l| update(net, &grads, l, lr)).collect::<Vec<_>>(),
+        });
+    }
+    Ok(out)
 }
 
 /// Which parameter: W[layer][unit][input], or the bias b[layer][unit] when `input` is
