@@ -88,7 +88,7 @@ function content(led, p) {
   } else if (p.kind === "loss") {
     const a = act(layers);
     a.forEach((v, i) => units.push({ column: layers, unit: i, parts: [{ key: "a", value: v, prefix: "a = " }, { key: "y", value: led.target[i], prefix: "y = " }] }));
-    out.loss = { key: "C", value: led.cost };
+    out.loss = { value: led.cost };
     out.columns = [layers];
     out.legend = "units: output a and target y";
     out.explain = `The loss compares the output a${layers} with the target y: ${stepEquation(led, "C")}.`;
@@ -154,14 +154,23 @@ function optimiserNote() {
 /** A rectangle {x, y, w, h} overlaps another, with a margin. */
 const overlaps = (a, b, m = 1) => a.x < b.x + b.w + m && b.x < a.x + a.w + m && a.y < b.y + b.h + m && b.y < a.y + a.h + m;
 
-/** The current phase: {list, p, c} (c: its content), or null without a ledger. */
+let memo = { key: "", led: null, now: null };
+
+/** The current phase: {list, p, c} (c: its content), or null without a ledger. Kept
+ * while the ledger, the phase and the training rule stay (a wide layer's lists are
+ * long). */
 function current() {
   const led = ledger();
   if (!led) return null;
   const list = phasesOf(led);
   index = Math.min(index, list.length - 1);
-  const p = list[index];
-  return { list, p, c: content(led, p) };
+  const t = ctx.state.training;
+  const key = `${index} ${ctx.example()} ${t.optimizer} ${t.batch_size}`;
+  if (memo.led !== led || memo.key !== key) {
+    const p = list[index];
+    memo = { key, led, now: { list, p, c: content(led, p) } };
+  }
+  return memo.now;
 }
 
 /** The distance from (x, y) to a link's segment. */
@@ -256,7 +265,7 @@ function draw(g, diagram) {
           const cx = e.from.x + t * (e.to.x - e.from.x);
           const cy = e.from.y + t * (e.to.y - e.from.y);
           // Not where another lit link crosses: the label would read as either's.
-          if (edges.some((d) => d !== e && distance(cx, cy, d) < bh * 0.6)) continue;
+          if (edges.some((d) => d !== e && distance(cx, cy, d) < bh * 0.4)) continue;
           spots.push({ lines, x: cx - bw / 2, y: cy - bh / 2 });
         }
       }
