@@ -3,6 +3,14 @@
 import { start, ready } from "../tests/browser/harness.mjs";
 
 const out = (name) => new URL(`../docs/${name}`, import.meta.url).pathname;
+/** The page region from the top of `first` to the bottom of `last`, 10 px around. */
+async function union(page, first, last) {
+  const a = await page.locator(first).boundingBox();
+  const b = await page.locator(last).boundingBox();
+  const x = Math.min(a.x, b.x) - 10;
+  const y = a.y - 10;
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) + 10 - x, height: b.y + b.height + 10 - y };
+}
 const h = await start();
 try {
   let page = await h.newPage();
@@ -34,6 +42,7 @@ try {
   await page.waitForTimeout(300);
   await page.locator("#view-nudge").screenshot({ path: out("view-nudge.png") });
   await page.locator("#diagram").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => window.backpropLab.weightPoint(2, 0, 0));
   const p = await page.evaluate(() => window.backpropLab.weightPoint(2, 0, 0));
   await page.mouse.move(p.x, p.y);
   await page.waitForSelector(".tooltip:not([hidden])");
@@ -43,6 +52,26 @@ try {
   const y = Math.min(a.y, b.y) - 10;
   const clip = { x, y, width: Math.max(a.x + a.width, b.x + b.width) + 10 - x, height: Math.max(a.y + a.height, b.y + b.height) + 10 - y };
   await page.screenshot({ path: out("view-chain-rule.png"), clip });
+
+  // Phases mode, mid-backward: the cs231n example's deltas and dC/dW1 on the diagram.
+  await page.mouse.move(0, 0);
+  await page.goto(`${h.url}#lesson=cs231n-worked-example`);
+  await page.waitForFunction(() => document.querySelector(".lesson-banner")?.dataset.lesson === "cs231n-worked-example");
+  await page.getByRole("button", { name: /Phases/ }).click();
+  for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.querySelector(".phases-values")?.dataset.shownPhase === "backward, layer 1");
+  await page.locator("#diagram").scrollIntoViewIfNeeded();
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: out("view-phases-backward.png"), clip: await union(page, "#diagram", "#phases") });
+  await page.keyboard.press("Escape");
+
+  await page.setViewportSize({ width: 1366, height: 1200 });
+  await page.goto(`${h.url}#lesson=bias-trick`);
+  await page.waitForFunction(() => document.querySelector(".lesson-banner")?.dataset.lesson === "bias-trick");
+  await page.waitForSelector("#view-ledger .aug-layer");
+  await page.locator("#view-lessons").evaluate((e) => e.scrollIntoView({ block: "start" }));
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: out("lesson-bias-trick.png"), clip: await union(page, "#view-lessons", "#view-ledger .augmented") });
 
   page = await h.newPage({ viewport: { width: 390, height: 844 } });
   await page.goto(h.url);

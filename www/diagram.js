@@ -20,6 +20,13 @@ export class Diagram {
     this.edges = [];
     this.hover = null;
     this.unitTile = document.createElement("canvas");
+    /** Drawn over the diagram after every draw as overlay(context2d, diagram), e.g. by
+     * the phases mode; while it is set, the units' own activation labels are left out
+     * so that its numbers are the only ones near the units. */
+    this.overlay = null;
+    /** Most distance between units of a column, in unit radii (an overlay with labels
+     * between the units asks for more). */
+    this.spread = 2.8;
   }
 
   layout(sizes) {
@@ -29,7 +36,7 @@ export class Diagram {
     const r = Math.max(2, Math.min(h / (2.6 * maxUnits), w / (4 * cols), 26 * (window.devicePixelRatio || 1)));
     this.nodes = sizes.map((n, c) => {
       const x = ((c + 0.5) / cols) * w;
-      const gap = Math.min(h / n, r * 2.8);
+      const gap = Math.min(h / n, r * this.spread);
       const top = h / 2 - (gap * (n - 1)) / 2;
       return Array.from({ length: n }, (_, i) => ({ x, y: top + i * gap, r }));
     });
@@ -116,6 +123,7 @@ export class Diagram {
       }
     }
     this.drawNodes(lab, palette, sizes, acts);
+    this.overlay?.(ctx, this);
   }
 
   drawNodes(lab, palette, sizes, acts) {
@@ -151,7 +159,7 @@ export class Diagram {
         ctx.lineWidth = 1.5;
         ctx.strokeStyle = "#555";
         ctx.stroke();
-        if (acts && n.r > 9) {
+        if (acts && n.r > 9 && !this.overlay) {
           ctx.fillStyle = "#111";
           ctx.font = `${Math.round(n.r * 0.55)}px sans-serif`;
           ctx.textAlign = "center";

@@ -403,6 +403,8 @@ const viewContext = {
     return ok;
   },
   play: () => setPlaying(true),
+  pause: () => setPlaying(false),
+  diagram,
   onReady: (fn) => readyHooks.push(fn),
 };
 const readyHooks = [];

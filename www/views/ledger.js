@@ -1,12 +1,16 @@
 // The ledger: one example's forward and backward pass, every number from the engine in
 // f64, each row with the equation it applies; a stepper walks it one operation at a
-// time and highlights the layer in the network diagram; the gradient check beside it.
-import { panel, numbers, num, el } from "./panel.js";
+// time and highlights the layer in the network diagram; the gradient check beside it;
+// on request, the bias trick: each layer's [W b] acting on [a; 1] gives the same z.
+import { panel, numbers, num, el, node } from "./panel.js";
+import { LESSONS } from "./lessons.js";
 
 let body;
 let table;
 let checks;
 let collapseBox;
+let augmentedBox;
+let augmentedToggle;
 let stepLabel;
 let current = -1;
 let steps = [];
@@ -27,12 +31,14 @@ function fill(ctx) {
   const row = ctx.example();
   let ledger;
   try {
-    ledger = JSON.parse(lab.ledger(row));
+    // The update is for the phases mode; the bias trick only when it is shown.
+    ledger = JSON.parse(lab.ledger(row, false, augmentedToggle.checked));
   } catch (e) {
     table.tBodies[0].replaceChildren(el("tr", `The ledger cannot be shown: ${e.message}`));
     return;
   }
   steps = ledger.steps;
+  augmented(ledger);
   const rows = steps.map((s, i) => {
     const tr = document.createElement("tr");
     tr.dataset.name = s.name;
@@ -85,6 +91,67 @@ function fill(ctx) {
   }
 }
 
+/** Most entries of [W b] listed; a bigger layer shows only its comparison with z. */
+const AUGMENTED_MAX = 300;
+
+/** A column vector as a one-column table, its last entry marked when `one` is set. */
+function column(values, one = false) {
+  const t = node("table", { className: "aug-vector" });
+  values.forEach((v, i) => {
+    const td = node("td", { text: num(v), className: one && i === values.length - 1 ? "aug-one" : "" });
+    td.dataset.value = String(v);
+    t.insertRow().append(td);
+  });
+  return t;
+}
+
+/** The bias trick of every layer, from the engine: [W b], [a; 1], their product and z. */
+function augmented(ledger) {
+  augmentedBox.hidden = !augmentedToggle.checked;
+  if (!augmentedToggle.checked) return;
+  const parts = [el("p", "The bias as one more weight: append b to W as a last column and a constant 1 to the layer's input. Then [W b] [a; 1] = W a + b, the same z as the forward pass, with no separate bias.", "hint")];
+  for (const l of ledger.augmented) {
+    const n = l.layer;
+    const prev = n === 1 ? "x" : `a${n - 1}`;
+    const fig = node("figure", { className: "aug-layer" });
+    fig.dataset.layer = String(n);
+    fig.append(el("figcaption", `Layer ${n}: [W${n} b${n}] [${prev}; 1] = z${n}, largest difference from the forward pass's z${n}: ${num(l.max_difference)}`));
+    const units = l.matrix.length;
+    const width = l.matrix[0]?.length ?? 0;
+    if (units * width > AUGMENTED_MAX) {
+      fig.append(el("p", `[W${n} b${n}] is ${units} x ${width}, too big to list here.`, "hint"));
+      parts.push(fig);
+      continue;
+    }
+    const m = node("table", { className: "aug-matrix" });
+    const head = m.insertRow();
+    head.append(node("th", { text: `W${n}`, colSpan: width - 1 }), node("th", { text: `b${n}`, className: "aug-bias" }));
+    for (const row of l.matrix) {
+      const tr = m.insertRow();
+      row.forEach((v, i) => tr.append(node("td", { text: num(v), className: i === width - 1 ? "aug-bias" : "" })));
+    }
+    const product = column(l.product);
+    product.classList.add("aug-product");
+    const z = column(l.z);
+    z.classList.add("aug-z");
+    const labelled = (title, t) => node("div", { className: "aug-term" }, el("span", title, "aug-title"), t);
+    fig.append(node("div", { className: "aug-row" },
+      labelled(`[W${n} b${n}]`, m), el("span", "×", "aug-op"), labelled(`[${prev}; 1]`, column(l.input, true)),
+      el("span", "=", "aug-op"), labelled("product", product), el("span", "=", "aug-op"), labelled(`z${n} (forward)`, z)));
+    parts.push(fig);
+  }
+  augmentedBox.replaceChildren(...parts);
+}
+
+/** A lesson may open the ledger with the bias trick shown (`ledger: { augmented }`). */
+function fromLesson(ctx) {
+  const lesson = LESSONS[new URLSearchParams(location.hash.slice(1)).get("lesson")];
+  if (!lesson) return;
+  augmentedToggle.checked = Boolean(lesson.ledger?.augmented);
+  lastTime = 0;
+  ctx.redraw();
+}
+
 export function mount(container, ctx) {
   body = panel(container, "view-ledger", "Ledger: one example, forward and backward");
   const controls = el("div", null, "view-controls");
@@ -106,7 +173,10 @@ export function mount(container, ctx) {
   prev.addEventListener("click", () => { current = Math.max(0, current - 1); highlightRow(ctx); });
   next.addEventListener("click", () => { current = Math.min(steps.length - 1, current + 1); highlightRow(ctx); });
   all.addEventListener("click", () => { current = -1; highlightRow(ctx); });
-  controls.append(label, prev, next, all);
+  augmentedToggle = node("input", { type: "checkbox", id: "ledger-augmented" });
+  augmentedToggle.addEventListener("change", () => { lastTime = 0; ctx.redraw(); });
+  const trick = node("label", { className: "check" }, augmentedToggle, "Bias trick: [W b] acting on [x; 1]");
+  controls.append(label, prev, next, all, trick);
   stepLabel = el("p", "", "hint");
   stepLabel.setAttribute("aria-live", "polite");
   table = document.createElement("table");
@@ -116,12 +186,15 @@ export function mount(container, ctx) {
   table.createTBody();
   checks = el("div", null, "checks-box");
   collapseBox = el("div", null, "collapse");
+  augmentedBox = node("div", { className: "augmented", hidden: true });
   const wrap = el("div", null, "ledger-wrap");
   const scroll = el("div", null, "ledger-scroll");
   scroll.append(table);
   wrap.append(scroll, checks);
-  body.append(controls, stepLabel, wrap, collapseBox);
+  body.append(controls, stepLabel, augmentedBox, wrap, collapseBox);
   body.closest("details").addEventListener("toggle", () => { lastTime = 0; ctx.redraw(); });
+  window.addEventListener("hashchange", () => fromLesson(ctx));
+  ctx.onReady(() => fromLesson(ctx));
 }
 
 export function update(ctx) {

@@ -90,6 +90,22 @@ export const LESSONS = {
     state: { data: { kind: "circles" }, network: { hidden: [{ units: 4, activation: "identity" }, { units: 3, activation: "identity" }], output: "identity" } },
     open: ["view-ledger"],
   },
+  "bias-trick": {
+    title: "Dealing with biases: the bias trick",
+    text: "W x + b is one product: append b to W as a last column and a 1 to the input, and [W b] [x; 1] gives the same z. The ledger's bias trick toggle is on: in each layer, find the bias column and the 1 (shaded), and check that the product equals the forward pass's z beside it. A bias is the weight of an input that is always 1.",
+    state: { data: { kind: "csv", validation: 0 }, network: { hidden: [{ units: 2, activation: "relu" }], output: "identity", loss: "softmax_cross_entropy", reduction: "mean" }, training: { batch_size: 1, learning_rate: 0.1 } },
+    csv: "x0,x1,x2,label\n2.0,-1.0,0.5,2\n",
+    model: {
+      format: "backprop-lab.model", version: 1, input_dim: 3,
+      layers: [
+        { units: 2, activation: "relu", weights: [[0.5, -0.3, 0.8], [-0.2, 0.4, 0.1]], biases: [0.1, -0.7] },
+        { units: 3, activation: "identity", weights: [[0.3, -0.6], [0.7, 0.2], [-0.4, 0.5]], biases: [0.25, -0.1, 0.6] },
+      ],
+      loss: "softmax_cross_entropy", reduction: "mean", l2: 0,
+    },
+    open: ["view-ledger"],
+    ledger: { augmented: true },
+  },
 };
 
 let banner;

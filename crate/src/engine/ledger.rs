@@ -1,11 +1,12 @@
 //! The ledger: one example's whole forward and backward pass as numbers, in f64, each
-//! step with the equation it applies, plus the chain-rule factors of any weight.
+//! step with the equation it applies, the plain gradient step that pass implies, the
+//! bias trick of every layer, plus the chain-rule factors of any weight.
 
 use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::loss::{gradient_of, Reduction};
-use super::network::Network;
-use ndarray::{s, Array2, ArrayView2};
+use super::network::{Gradients, Network, Trace};
+use ndarray::{s, Array1, Array2, ArrayView2};
 use serde_json::{json, Value};
 
 /// One operation of the pass, as the page lists it.
@@ -21,15 +22,100 @@ fn vector(a: ArrayView2<f64>) -> Value {
     json!(a.row(0).to_vec())
 }
 
+/// The bias trick of layer `l` (from 0): z = W a + b written as one product
+/// [W b] [a; 1], so that a student sees the bias as the weight of a constant input 1.
+/// JSON `{"layer", "matrix": [[W b]] (units, fan_in + 1), "input": [a; 1],
+/// "product": [W b] [a; 1], "z": z from the forward pass, "max_difference"}`; the
+/// product is computed here on its own, not read from the trace, so that the two can
+/// be compared.
+fn augmented(net: &Network<f64>, trace: &Trace<f64>, l: usize) -> Value {
+    let layer = &net.layers[l];
+    let (units, fan_in) = (layer.units(), layer.fan_in());
+    let mut matrix = Array2::<f64>::zeros((units, fan_in + 1));
+    matrix.slice_mut(s![.., ..fan_in]).assign(&layer.w);
+    matrix.column_mut(fan_in).assign(&layer.b);
+    let mut input = Array1::<f64>::ones(fan_in + 1);
+    input.slice_mut(s![..fan_in]).assign(&trace.a(l).row(0));
+    let product = matrix.dot(&input);
+    let z = trace.z(l).row(0).to_owned();
+    let max_difference = product
+        .iter()
+        .zip(&z)
+        .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
+    json!({
+        "layer": l + 1,
+        "matrix": rows(matrix.view()),
+        "input": input.to_vec(),
+        "product": product.to_vec(),
+        "z": z.to_vec(),
+        "max_difference": max_difference,
+    })
+}
+
+/// The plain gradient step of layer `l` (from 0) for this one example:
+/// W' = W - lr dC/dW and b' = b - lr dC/db, with the ledger's own gradients (the L2
+/// term included). JSON `{"layer", "w", "dw", "w_after", "b", "db", "b_after"}`.
+fn update(net: &Network<f64>, grads: &Gradients<f64>, l: usize, learning_rate: f64) -> Value {
+    let layer = &net.layers[l];
+    let w_after = &layer.w - &(learning_rate * &grads.dw[l]);
+    let b_after = &layer.b - &(learning_rate * &grads.db[l]);
+    json!({
+        "layer": l + 1,
+        "w": rows(layer.w.view()),
+        "dw": rows(grads.dw[l].view()),
+        "w_after": rows(w_after.view()),
+        "b": layer.b.to_vec(),
+        "db": grads.db[l].to_vec(),
+        "b_after": b_after.to_vec(),
+    })
+}
+
+/// What the ledger adds to the pass itself, on request: each costs about as much JSON as
+/// the weights, which matters for a wide network whose ledger is refreshed while it
+/// trains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extras {
+    /// The plain gradient step at this learning rate, when given.
+    pub update: Option<f64>,
+    /// Each layer's bias trick.
+    pub augmented: bool,
+}
+
+impl Extras {
+    /// Both: the update at `learning_rate` and the bias trick.
+    pub fn all(learning_rate: f64) -> Self {
+        Extras {
+            update: Some(learning_rate),
+            augmented: true,
+        }
+    }
+}
+
 /// The ledger of example (x: one row, y: its target row), JSON:
-/// `{"cost": C, "steps": [{"kind": "forward"|"cost"|"backward", "layer", "equation",
-/// "name", "values"}]}`. Layers count from 1. The cost is the example's own (reduced
-/// over one row), plus the L2 penalty.
-pub fn ledger(net: &Network<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Value> {
+/// `{"cost": C, "input": x, "target": y,
+///   "steps": [{"kind": "forward"|"cost"|"backward", "layer", "equation", "name", "values"}],
+///   "augmented": [per layer], "update": {"learning_rate", "layers": [per layer]}}`,
+/// the last two as `extras` asks. Layers count from 1. The cost is the example's own
+/// (reduced over one row), plus the L2 penalty. `augmented` gives each layer's
+/// [W b] [a; 1] beside its z (the bias trick); `update` gives each layer's W, dC/dW and
+/// W - learning_rate dC/dW, and the same for b: the plain SGD step this one example asks
+/// for (training steps on mini-batches, and momentum or Adam change the step).
+/// Errors: more than one row, or a learning rate that is not finite.
+pub fn ledger(
+    net: &Network<f64>,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    extras: Extras,
+) -> Result<Value> {
     if x.nrows() != 1 || y.nrows() != 1 {
         return Err(EngineError::Mismatch(
             "the ledger shows one example at a time".into(),
         ));
+    }
+    if let Some(lr) = extras.update.filter(|lr| !lr.is_finite()) {
+        return Err(EngineError::Mismatch(format!(
+            "the learning rate must be finite, got {lr}"
+        )));
     }
     let (cost, trace, grads) = net.cost_and_gradients(x, y)?;
     let mut steps = Vec::new();
@@ -134,7 +220,22 @@ pub fn ledger(net: &Network<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Res
             "equation": format!("dC/dW{n} = delta{n} {prev}^T{}", if net.l2 > 0.0 { " + l2 W" } else { "" }),
             "name": format!("dC/dW{n}"), "values": rows(grads.dw[l].view()) }));
     }
-    Ok(json!({ "cost": cost, "steps": steps }))
+    let mut out = json!({
+        "cost": cost,
+        "input": vector(x),
+        "target": vector(y),
+        "steps": steps,
+    });
+    if extras.augmented {
+        out["augmented"] = (0..last).map(|l| augmented(net, &trace, l)).collect();
+    }
+    if let Some(lr) = extras.update {
+        out["update"] = json!({
+            "learning_rate": lr,
+            "layers": (0..last).map(|l| update(net, &grads, l, lr)).collect::<Vec<_>>(),
+        });
+    }
+    Ok(out)
 }
 
 /// Which parameter: W[layer][unit][input], or the bias b[layer][unit] when `input` is

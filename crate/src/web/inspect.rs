@@ -25,11 +25,23 @@ fn param(layer: usize, unit: usize, input: i32) -> Param {
 #[wasm_bindgen]
 impl Lab {
     /// The whole forward and backward pass of data row `row` as JSON (see the engine's
-    /// `ledger::ledger`).
-    pub fn ledger(&self, row: usize) -> Result<String, JsError> {
+    /// `ledger::ledger`), with the plain gradient step at the learning rate in force
+    /// unless `update` is false, and each layer's bias trick unless `augmented` is
+    /// false: `ledger(row)` gives everything, and a view that refreshes the ledger while
+    /// training asks only for what it shows.
+    pub fn ledger(
+        &self,
+        row: usize,
+        update: Option<bool>,
+        augmented: Option<bool>,
+    ) -> Result<String, JsError> {
         let s = self.session();
         let (x, y) = s.rows_f64(&[row]).map_err(js_error)?;
-        let v = ledger::ledger(&s.network_f64(), x.view(), y.view()).map_err(js_error)?;
+        let extras = ledger::Extras {
+            update: update.unwrap_or(true).then(|| s.trainer.learning_rate()),
+            augmented: augmented.unwrap_or(true),
+        };
+        let v = ledger::ledger(&s.network_f64(), x.view(), y.view(), extras).map_err(js_error)?;
         Ok(v.to_string())
     }
 
