@@ -24,6 +24,7 @@ pub mod optim;
 pub mod panel;
 pub mod quad;
 pub mod real;
+pub mod seed;
 pub mod session;
 pub mod timeline;
 pub mod train;

@@ -6,6 +6,7 @@ mod charts;
 mod inspect;
 mod lab;
 mod timeline;
+mod trainer;
 mod views;
 
 use crate::engine::api;
@@ -13,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
+pub use trainer::Trainer;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
