@@ -368,9 +368,10 @@ const viewContext = {
   setExample: (r) => { state.view.example = r; dirty = true; save(); },
   redraw: () => { dirty = true; },
   highlight: (layer) => { highlightLayer = layer; dirty = true; },
-  /** Loads a configuration (with optional CSV text and model file): a lesson. */
-  load: async (s, { csv = null, model = null } = {}) => {
-    if (!discardOk("Load this lesson?")) return false;
+  /** Loads a configuration (with optional CSV text and model file): a lesson. `ask`
+   * false skips the question (another variant of the lesson already shown). */
+  load: async (s, { csv = null, model = null, ask = true } = {}) => {
+    if (ask && !discardOk("Load this lesson?")) return false;
     setPlaying(false);
     const previous = csvBytes;
     if (csv != null) csvBytes = new TextEncoder().encode(csv);

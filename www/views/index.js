@@ -6,5 +6,6 @@ import * as ledger from "./ledger.js";
 import * as nudge from "./nudge.js";
 import * as representation from "./representation.js";
 import * as filters from "./filters.js";
+import * as activations from "./activations.js";
 
-export const views = [lessons, ledger, nudge, representation, filters];
+export const views = [lessons, ledger, nudge, representation, filters, activations];

@@ -116,10 +116,14 @@ impl Lab {
     /// Steps in one epoch.
     #[wasm_bindgen(js_name = stepsPerEpoch)]
     pub fn steps_per_epoch(&self) -> u32 {
-        let t = &self.session.trainer;
-        t.train
-            .len()
-            .div_ceil(t.config.batch_size.min(t.train.len())) as u32
+        self.session.trainer.batches_per_epoch() as u32
+    }
+
+    /// The last epoch's mini-batch costs added up (the CMU notebook's "total loss over
+    /// the epoch"; `last("train_loss")` is their mean). NaN before the first epoch.
+    #[wasm_bindgen(js_name = epochLossSum)]
+    pub fn epoch_loss_sum(&self) -> f64 {
+        self.session.trainer.epoch_loss_sum()
     }
 
     /// Learning rate in force (after decay).
