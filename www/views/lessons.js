@@ -76,18 +76,19 @@ export const LESSONS = {
   },
   "circles-representation": {
     title: "Circles: watch the hidden layer pull them apart",
-    text: "Three tanh units lift the two circles into 3-D, where a plane can separate them. Press Play and watch the points in the representation below move, slowly enough to follow, until the inner circle sits apart from the outer one (validation accuracy near 1 after about 200 epochs). Drag the picture to turn it; the morph slider moves between the input plane and the layer.",
-    state: { data: { kind: "circles", points: 400, noise: 0.05, factor: 0.5 }, network: { hidden: [{ units: 3, activation: "tanh" }], seed: 2 }, training: { learning_rate: 0.1, batch_size: 10 }, view: { speed: 9 } },
+    text: "Three tanh units lift the two circles into 3-D, where a plane can separate them. Press Play and watch the points in the representation below move, slowly enough to follow: for some 15 seconds the circles stay tangled, then the inner one folds away from the outer, and validation accuracy jumps to 1 (near epoch 150). Training stops at epoch 250. Drag the picture to turn it; the morph slider moves between the input plane and the layer.",
+    state: { data: { kind: "circles", points: 400, noise: 0.05, factor: 0.5 }, network: { hidden: [{ units: 3, activation: "tanh" }], seed: 2 }, training: { learning_rate: 0.1, batch_size: 10 }, view: { speed: 9, stop: "epochs", stop_value: 250 } },
     open: ["view-representation"],
     figure: (lab) => `Epoch ${lab.epoch()} · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
   "digits-overfit": {
     title: "Overfit 50 digits and watch the filters",
-    text: "The UCLA notebook's check of a 64-100-100-10 ReLU net: it learns 50 training digits by heart, training accuracy 1.0 within 20 epochs (weights drawn with std 0.01, the notebook's weight scale; Adam, learning rate 0.01, batches of 25). 200 more digits are held out: validation accuracy stays near 0.7, and the gap is overfitting. The filters below are the rows of W1 as 8x8 images; the weights start this small, so what they show was learned from the 50 digits.",
-    state: { data: { kind: "digits", limit: 250, validation: 0.8 }, features: { standardize: false }, network: { hidden: [{ units: 100, activation: "relu" }, { units: 100, activation: "relu" }], output: "identity", loss: "softmax_cross_entropy", init: "gaussian", init_std: 0.01 }, training: { optimizer: "adam", learning_rate: 0.01, batch_size: 25 }, view: { stop: "epochs", stop_value: 50, speed: 4 } },
+    text: "The UCLA notebook's check of a 64-100-100-10 ReLU net: it learns 50 training digits by heart, training accuracy 1.0 within 20 epochs (weights drawn with std 0.05; SGD with momentum, learning rate 0.15, batches of 25). 200 more digits are held out: validation accuracy stays near 0.7, and the gap between the two is overfitting. The filters below are the rows of W1 as 8x8 images, white at 0, blue positive, orange negative. The weights start small and a light L2 penalty (0.02) shrinks what the data does not ask for, so the strokes that remain were learned from the 50 digits.",
+    state: { data: { kind: "digits", limit: 250, validation: 0.8 }, features: { standardize: false }, network: { hidden: [{ units: 100, activation: "relu" }, { units: 100, activation: "relu" }], output: "identity", loss: "softmax_cross_entropy", init: "gaussian", init_std: 0.05 }, training: { optimizer: "momentum", learning_rate: 0.15, batch_size: 25, l2: 0.02 }, view: { stop: "epochs", stop_value: 100, speed: 5 } },
     open: ["view-filters"],
+    controls: { "filters-colour": "signed" },
     play: true,
-    figure: (lab) => `Epoch ${lab.epoch()} · training accuracy ${fixed(lab.last("train_accuracy"), 3)} · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
+    figure: (lab) => `Epoch ${lab.epoch()} of 100 · training accuracy ${fixed(lab.last("train_accuracy"), 3)} · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
   "linear-collapse": {
     title: "Linear activations collapse",
@@ -226,7 +227,8 @@ async function open(name, variantKey, ctx, ask = true) {
   const variant = lesson.variants?.find((v) => v.key === variantKey) ?? lesson.variants?.[0] ?? null;
   const spec = merge(lesson.state, variant?.state ?? {});
   const base = structuredClone(ctx.state);
-  const { state } = parse({ ...spec, view: { ...base.view, ...spec.view, example: 0 } });
+  // A stop condition belongs to its lesson; the speed stays the user's unless the lesson sets one.
+  const { state } = parse({ ...spec, view: { ...base.view, stop: "none", ...spec.view, example: 0 } });
   const same = banner.dataset.lesson === name;
   const ok = await ctx.load(state, { csv: lesson.csv ?? null, model: lesson.model ? JSON.stringify(lesson.model) : null, ask: ask && !same });
   if (!ok) return;
@@ -235,6 +237,13 @@ async function open(name, variantKey, ctx, ask = true) {
   for (const id of lesson.open ?? []) {
     const view = document.getElementById(id);
     if (view instanceof HTMLDetailsElement) view.open = true;
+  }
+  for (const [id, value] of Object.entries(lesson.controls ?? {})) {
+    const control = document.getElementById(id);
+    if (control && control.value !== value) {
+      control.value = value;
+      control.dispatchEvent(new Event("change"));
+    }
   }
   if (spec.view?.speed != null) setSpeed(spec.view.speed);
   if (lesson.play) ctx.play();
