@@ -113,11 +113,11 @@ export const LESSONS = {
   },
   "why-xavier": {
     title: "CMU 2.1.3: why scale the initial weights?",
-    text: "Six tanh layers of 30 units, before any training. The histograms below count each layer's activations over the training rows; switch the initial weights with the buttons, then press Play to see which one trains.",
+    text: "Six tanh layers of 30 units, before any training. The histograms below count each layer's activations over the training rows; switch the initial weights with the buttons. Then press Play: from std 0.01 the loss stays at ln 2 = 0.693, a coin toss, since the gradients vanish with the signal; std 1.0 and Xavier both fit these easy circles, but with std 1.0 the layers stay saturated while Xavier's keep their spread.",
     state: { data: { kind: "circles", points: 400, noise: 0.05, factor: 0.5 }, features: { standardize: true }, network: { hidden: Array.from({ length: 6 }, () => ({ units: 30, activation: "tanh" })), init: "gaussian", init_std: 1, seed: 1 }, training: { learning_rate: 0.03, batch_size: 10 }, view: { speed: 12 } },
     variants: [
       { key: "std1", label: "gaussian std 1.0", state: { network: { init: "gaussian", init_std: 1 } },
-        note: "Std 1.0: each z adds up 30 terms of size about 1, so from layer 2 on most activations sit at -1 or +1 (saturated), where tanh' is near 0: the gradient cannot pass back through them." },
+        note: "Std 1.0: each z adds up 30 terms of size about 1, so from layer 2 on half or more of the activations sit at -1 or +1 (saturated), where tanh' is near 0 and little gradient passes back." },
       { key: "std001", label: "gaussian std 0.01", state: { network: { init: "gaussian", init_std: 0.01 } },
         note: "Std 0.01: each layer multiplies the spread by about 0.01 x sqrt(30), 1/18, so by layer 6 every activation is 0 to eight decimals. The gradients of the early layers vanish the same way." },
       { key: "xavier", label: "Xavier", state: { network: { init: "xavier" } },

@@ -157,4 +157,25 @@ mod tests {
             assert!(mean.abs() < 0.1 * std);
         }
     }
+
+    #[test]
+    fn zeros_and_constant_parse_by_name_and_fill_every_weight() {
+        for name in ["xavier", "gaussian", "he", "uniform01", "zeros", "constant"] {
+            assert_eq!(Init::parse(name, 0.5).unwrap().name(), name);
+        }
+        let err = Init::parse("ones", 0.5).unwrap_err().to_string();
+        assert!(err.contains("zeros, constant"), "{err}");
+        assert!(Init::parse("constant", f64::NAN).is_err());
+        for (init, want) in [
+            (Init::Zeros, 0.0),
+            (Init::parse("constant", 0.25).unwrap(), 0.25),
+        ] {
+            let mut n = Network::<f64>::zeros(&arch()).unwrap();
+            init.apply(&mut n, 0.1, &mut StdRng::seed_from_u64(1));
+            for layer in &n.layers {
+                assert!(layer.w.iter().all(|&w| w == want), "{}", init.name());
+                assert!(layer.b.iter().all(|&b| b == 0.1));
+            }
+        }
+    }
 }
