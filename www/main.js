@@ -60,9 +60,10 @@ const viewContext = {
   setExample: (r) => { app.state.view.example = r; app.dirty = true; save(); },
   redraw: app.redraw,
   highlight: (layer) => { app.highlightLayer = layer; app.dirty = true; },
-  /** Loads a configuration (with optional CSV text and model file): a lesson. */
-  load: async (s, data = {}) => {
-    if (!discardOk("Load this lesson?")) return false;
+  /** Loads a configuration (with optional CSV text and model file): a lesson. `ask`
+   * false skips the question (another variant of the lesson already shown). */
+  load: async (s, { ask = true, ...data } = {}) => {
+    if (ask && !discardOk("Load this lesson?")) return false;
     setPlaying(false);
     return buildWithData(s, data);
   },

@@ -428,6 +428,16 @@ impl<T: Real> Trainer<T> {
         self.lr
     }
 
+    /// The last epoch's mini-batch costs added up: the CMU notebook's "total loss over
+    /// the epoch", where `train_loss` is their mean. It is that mean times
+    /// [`Trainer::steps_per_epoch`], so a mirror that holds only the history has it
+    /// too. NaN before the first epoch; once the history is long enough to average
+    /// neighbours, the mean of the last kept epochs' sums.
+    pub fn epoch_loss_sum(&self) -> f64 {
+        let mean = self.history.train_loss.values().last().copied();
+        mean.map_or(f64::NAN, |m| m * self.steps_per_epoch() as f64)
+    }
+
     /// Changes hyper-parameters without a reset. The batch size cannot change here
     /// (it sizes the buffers); the optimiser state restarts if the rule changes.
     pub fn set_config(&mut self, config: TrainConfig) -> Result<()> {

@@ -110,6 +110,13 @@ impl Lab {
         self.session.trainer.steps_per_epoch() as u32
     }
 
+    /// The last epoch's mini-batch costs added up (the CMU notebook's "total loss over
+    /// the epoch"; `last("train_loss")` is their mean). NaN before the first epoch.
+    #[wasm_bindgen(js_name = epochLossSum)]
+    pub fn epoch_loss_sum(&self) -> f64 {
+        self.session.trainer.epoch_loss_sum()
+    }
+
     /// Learning rate in force (after decay).
     #[wasm_bindgen(js_name = learningRate)]
     pub fn learning_rate(&self) -> f64 {

@@ -1,6 +1,7 @@
 //! The WebAssembly facade: converts between JavaScript values and engine types, and
 //! turns engine errors into JavaScript `Error`s. No mathematics lives here.
 
+mod activations;
 mod bench;
 mod charts;
 mod inspect;
