@@ -4,7 +4,7 @@
 // stands just above the view that matters (or above the lab) and is scrolled into
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { parse } from "../state.js";
-import { panel, el, num } from "./panel.js";
+import { detailsBox, el, num } from "./parts.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -273,7 +273,7 @@ async function open(name, variantKey, ctx, ask = true) {
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
 export function mount(container, ctx) {
-  const body = panel(container, "view-lessons", "Lessons", true);
+  const body = detailsBox(container, "view-lessons", "Lessons", true);
   const list = el("ul", null, "lessons");
   for (const [name, lesson] of Object.entries(LESSONS)) {
     const li = document.createElement("li");

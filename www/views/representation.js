@@ -7,7 +7,7 @@
 // page's timeline, which puts that moment's weights in the Lab.
 import { Lab, f32, u32, u8, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el } from "./panel.js";
+import { node as el } from "./parts.js";
 import { errorText } from "../messages.js";
 import { draw2d, resetEase } from "./representation-paint.js";
 import { draw3d, rot, SPIN, IDLE_MS } from "./representation-space.js";
@@ -160,7 +160,7 @@ function adopt(next) {
   regressionRamp = null;
   classCount = JSON.parse(lab.classNames()).length;
   if (classCount === 0) {
-    // Regression: colour by the target value, from the first class colour to the second.
+    // Regression: colour by the target value on the diverging scale.
     const n = lab.rows();
     const y = f32(lab.labelsPtr(), n);
     let lo = Infinity;
@@ -203,22 +203,22 @@ export function update(ctx) {
 }
 
 
+/** Steps of the diverging scale that colours regression targets. */
+const RAMP_STEPS = 17;
+
+/** A point's colour: its class's, or (regression) its target on the engine's
+ * diverging scale from the smallest target to the largest. */
 function colourOf(palette, labelsU32, labelsF32, i) {
   if (!regressionRamp) return classColour(palette, labelsU32[i]);
   const { lo, hi, colours } = regressionRamp;
-  const steps = 16;
   if (colours.length === 0 || colours.palette !== palette) {
-    const a = Lab.classColor(palette, 0);
-    const b = Lab.classColor(palette, 1);
+    const rgb = Lab.signedRamp(palette, RAMP_STEPS);
     colours.length = 0;
     colours.palette = palette;
-    for (let k = 0; k < steps; k++) {
-      const t = k / (steps - 1);
-      colours.push(`rgb(${a.map((v, c) => Math.round(v + t * (b[c] - v))).join(", ")})`);
-    }
+    for (let k = 0; k < RAMP_STEPS; k++) colours.push(`rgb(${rgb[3 * k]}, ${rgb[3 * k + 1]}, ${rgb[3 * k + 2]})`);
   }
   const t = hi > lo ? (labelsF32[i] - lo) / (hi - lo) : 0.5;
-  return colours[Math.max(0, Math.min(steps - 1, Math.round(t * (steps - 1))))];
+  return colours[Math.max(0, Math.min(RAMP_STEPS - 1, Math.round(t * (RAMP_STEPS - 1))))];
 }
 
 /** Follows the page's current Lab: the old one is freed on a rebuild, and timers or

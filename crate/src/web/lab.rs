@@ -324,6 +324,38 @@ impl Lab {
             .map_or(std::ptr::null(), |g| g.output_rgba.as_ptr())
     }
 
+    /// Hidden unit `unit`'s heatmap (units counted over all hidden layers, input side
+    /// first): side * side RGBA pixels, a byte view over engine memory valid until the
+    /// next call that may allocate.
+    #[wasm_bindgen(js_name = gridUnitRgba)]
+    pub fn grid_unit_rgba(&self, unit: usize) -> Result<js_sys::Uint8Array, JsError> {
+        let grid = self
+            .session
+            .grid
+            .as_ref()
+            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
+        let cells = grid.side() * grid.side() * 4;
+        let pixels = grid
+            .unit_rgba
+            .get(unit * cells..(unit + 1) * cells)
+            .ok_or_else(|| JsError::new(&format!("there is no hidden unit {}", unit + 1)))?;
+        // SAFETY: the view is read at once by the caller, before any call that could
+        // move or grow wasm memory.
+        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+    }
+
+    /// A palette's diverging scale (class 0's colour for negative values, white at 0,
+    /// class 1's for positive) as `steps` RGB triples for t evenly from -1 to 1, so
+    /// that the page colours by table lookup and never mixes colours itself.
+    #[wasm_bindgen(js_name = signedRamp)]
+    pub fn signed_ramp(palette: &str, steps: usize) -> Result<Vec<u8>, JsError> {
+        let p = Palette::parse(palette).map_err(js_error)?;
+        let steps = steps.clamp(2, 1024);
+        Ok((0..steps)
+            .flat_map(|i| p.signed(-1.0 + 2.0 * i as f32 / (steps - 1) as f32))
+            .collect())
+    }
+
     /// Pointer to every hidden unit's heatmap, RGBA, one after another.
     #[wasm_bindgen(js_name = gridUnitsPtr)]
     pub fn grid_units_ptr(&self) -> *const u8 {
