@@ -8,6 +8,7 @@ use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
 use crate::engine::grid::Palette;
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
+use crate::engine::train::Series;
 use wasm_bindgen::prelude::*;
 
 /// A network training on a dataset, as configured by the page.
@@ -22,6 +23,15 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// The history series `name` (of `layer`, for the per-layer ones).
+    fn series(&self, name: &str, layer: usize) -> Result<&Series, JsError> {
+        self.session
+            .trainer
+            .history
+            .named(name, layer)
+            .map_err(js_error)
+    }
+
     /// The session behind the handle, for the other facade modules.
     pub(super) fn session(&self) -> &Session {
         &self.session
@@ -133,39 +143,19 @@ impl Lab {
     /// weight_norm take a layer index.
     #[wasm_bindgen(js_name = historyPtr)]
     pub fn history_ptr(&self, name: &str, layer: usize) -> Result<*const f64, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .values()
-            .as_ptr())
+        Ok(self.series(name, layer)?.values().as_ptr())
     }
 
     /// Number of values of a history series.
     #[wasm_bindgen(js_name = historyLen)]
     pub fn history_len(&self, name: &str, layer: usize) -> Result<usize, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .values()
-            .len())
+        Ok(self.series(name, layer)?.values().len())
     }
 
     /// How many steps or epochs each kept history value averages.
     #[wasm_bindgen(js_name = historyStride)]
     pub fn history_stride(&self, name: &str, layer: usize) -> Result<f64, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .stride() as f64)
+        Ok(self.series(name, layer)?.stride() as f64)
     }
 
     /// Changes the training settings (JSON of the `training` part) without a reset.
