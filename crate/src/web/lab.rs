@@ -171,8 +171,7 @@ impl Lab {
     /// Changes the training settings (JSON of the `training` part) without a reset.
     #[wasm_bindgen(js_name = setTraining)]
     pub fn set_training(&mut self, training_json: &str) -> Result<(), JsError> {
-        let t: TrainingConfig = serde_json::from_str(training_json)
-            .map_err(|e| JsError::new(&format!("training settings: {e}")))?;
+        let t = TrainingConfig::from_json(training_json).map_err(js_error)?;
         self.session.set_training(t).map_err(js_error)
     }
 
