@@ -159,7 +159,10 @@ fn problem(spec: &Spec) -> (Network<f64>, Array2<f64>, Array2<f64>) {
 fn clear_of_kinks(net: &Network<f64>, x: &Array2<f64>) -> bool {
     let trace = net.forward(x.view()).expect("matching input width");
     let weights_clear = net.l1 == 0.0
-        || net.layers.iter().all(|l| l.w.iter().all(|w| w.abs() >= KINK_MARGIN));
+        || net
+            .layers
+            .iter()
+            .all(|l| l.w.iter().all(|w| w.abs() >= KINK_MARGIN));
     weights_clear
         && net.layers.iter().enumerate().all(|(l, layer)| {
             !matches!(layer.activation, Activation::Relu | Activation::LeakyRelu)

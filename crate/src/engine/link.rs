@@ -221,9 +221,9 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::limits::MAX_FILE_BYTES;
     use crate::engine::activation::Activation;
     use crate::engine::dataset::features::Derived;
+    use crate::engine::limits::MAX_FILE_BYTES;
     use crate::engine::session::{DatasetKind, LayerConfig};
 
     const MODEL: &str = r#"{"format": "backprop-lab.model", "version": 1, "input_dim": 2,

@@ -40,7 +40,7 @@ impl Penalty {
             let abs = weights
                 .map(|w| w.iter().fold(T::zero(), |s, &v| s + v.abs()))
                 .fold(T::zero(), |s, v| s + v);
-            total = total + T::from_f64(self.l1) * abs;
+            total += T::from_f64(self.l1) * abs;
         }
         total
     }
@@ -51,13 +51,13 @@ impl Penalty {
         if self.l2 != 0.0 {
             let l2 = T::from_f64(self.l2);
             for (d, &v) in dw.iter_mut().zip(w) {
-                *d = *d + l2 * v;
+                *d += l2 * v;
             }
         }
         if self.l1 != 0.0 {
             let l1 = T::from_f64(self.l1);
             for (d, &v) in dw.iter_mut().zip(w) {
-                *d = *d + l1 * sign(v);
+                *d += l1 * sign(v);
             }
         }
     }

@@ -17,8 +17,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 pub use super::settings::{
-    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, SessionConfig,
-    TrainingConfig,
+    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, SessionConfig, TrainingConfig,
 };
 
 impl SessionConfig {
@@ -223,8 +222,7 @@ impl Session {
         let rng = &mut StdRng::seed_from_u64(config.data.seed);
         let mut idx: Vec<usize> = (0..data.rows()).collect();
         rand::seq::SliceRandom::shuffle(idx.as_mut_slice(), rng);
-        let n_val =
-            ((data.rows() as f64) * config.data.validation).round() as usize;
+        let n_val = ((data.rows() as f64) * config.data.validation).round() as usize;
         let n_train = data.rows() - n_val;
         if n_train == 0 {
             return Err(EngineError::Data("no rows left for training".into()));
@@ -451,5 +449,71 @@ impl Session {
         let x = self.transform.apply(d.x.view())?;
         let y = d.target.matrix(self.trainer.net.output_dim())?;
         Ok((x, y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::settings::Regularization;
+
+    #[test]
+    fn removed_rows_past_the_end_are_named_not_dropped_silently() {
+        let (config, notes) =
+            SessionConfig::parse(r#"{"data": {"points": 40, "removed": [3, 40, 900]}}"#).unwrap();
+        assert!(notes.is_empty());
+        let s = Session::new(config, None).unwrap();
+        assert_eq!(s.data.rows(), 39, "row 3 went, the others do not exist");
+        assert_eq!(
+            s.notes,
+            ["data.removed (removed points): rows 40, 900 do not exist (the generated data has rows 0 to 39); ignored"]
+        );
+        let clean = Session::new(
+            SessionConfig::from_json(r#"{"data": {"points": 40, "removed": [3]}}"#).unwrap(),
+            None,
+        )
+        .unwrap();
+        assert!(clean.notes.is_empty());
+    }
+
+    #[test]
+    fn a_bad_value_set_in_rust_is_refused_as_a_parsed_one_would_be() {
+        let mut c = SessionConfig::default();
+        c.data.validation = 1.0;
+        let e = Session::new(c, None).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "for data.validation (ratio of validation data); allowed: a number from 0 to 0.9"
+            ),
+            "{e}"
+        );
+        let e = SessionConfig::parse(r#"{"data": {"validation": 1.5}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("model: configuration: invalid value: number `1.5` for data.validation"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_regularisation_setting_reaches_the_network_and_changes_live() {
+        let c = SessionConfig::from_json(
+            r#"{"training": {"regularization": "l1", "regularization_rate": 0.01}}"#,
+        )
+        .unwrap();
+        let mut s = Session::new(c, None).unwrap();
+        assert_eq!((s.trainer.net.l1, s.trainer.net.l2), (0.01, 0.0));
+        let model = s.export_model();
+        assert!(model.contains("\"l1\":0.01"), "{model}");
+        let mut t = s.config.training.clone();
+        t.regularization = Regularization::L2;
+        s.set_training(t.clone()).unwrap();
+        assert_eq!((s.trainer.net.l1, s.trainer.net.l2), (0.0, 0.01));
+        t.regularization_rate = -1.0;
+        assert!(s.set_training(t).is_err());
+        assert_eq!(s.trainer.net.l2, 0.01, "a refused change changes nothing");
+        let old = SessionConfig::from_json(r#"{"training": {"l2": 0.02}}"#).unwrap();
+        assert_eq!(Session::new(old, None).unwrap().trainer.net.l2, 0.02);
     }
 }

@@ -676,6 +676,7 @@ const fn float(min: f64, max: f64) -> Kind {
 const SEED_MAX: u64 = u64::MAX;
 
 /// Every setting, in the order the page lists them.
+#[rustfmt::skip]
 pub static TABLE: &[Setting] = &[
     Setting { path: "data.kind", label: "Dataset", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.data.kind) },
     Setting { path: "data.points", label: "Points", kind: int(10, 10_000), field: |s| Field::Int(&mut s.session.data.points) },
@@ -779,10 +780,7 @@ impl Settings {
         }
         legacy_l2(top, &mut settings, &mut notes);
         for row in TABLE {
-            let Some(v) = top
-                .get(row.section())
-                .and_then(|s| s.get(row.key()))
-            else {
+            let Some(v) = top.get(row.section()).and_then(|s| s.get(row.key())) else {
                 continue;
             };
             if let Err(problem) = row.take(&mut settings, v) {
@@ -820,10 +818,9 @@ impl Settings {
     }
 
     fn write(&self, keep: impl Fn(&Setting) -> bool) -> Value {
-        let mut copy = self.clone();
         let mut top = Map::new();
         for row in TABLE.iter().filter(|r| keep(r)) {
-            let v = row.read(&mut copy);
+            let v = row.read(self);
             let section = top
                 .entry(row.section())
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -930,7 +927,7 @@ pub fn table_json() -> String {
                 }
                 _ => {}
             }
-            o.insert("default".into(), row.read(&mut defaults));
+            o.insert("default".into(), row.read(&defaults));
             Value::Object(o)
         })
         .collect();
@@ -983,12 +980,26 @@ impl Setting {
         match (field, self.kind) {
             (Field::Int(f), Kind::Int { min, max }) => {
                 let n = v.as_u64().filter(|n| (min..=max).contains(n));
-                let n = n.ok_or_else(|| refused(v, &format!("a whole number from {} to {}", readable(min as f64), readable(max as f64))))?;
+                let n = n.ok_or_else(|| {
+                    refused(
+                        v,
+                        &format!(
+                            "a whole number from {} to {}",
+                            readable(min as f64),
+                            readable(max as f64)
+                        ),
+                    )
+                })?;
                 f.set(n);
             }
             (Field::Float(f), Kind::Float { min, max }) => {
                 let n = v.as_f64().filter(|n| (min..=max).contains(n));
-                *f = n.ok_or_else(|| refused(v, &format!("a number from {} to {}", readable(min), readable(max))))?;
+                *f = n.ok_or_else(|| {
+                    refused(
+                        v,
+                        &format!("a number from {} to {}", readable(min), readable(max)),
+                    )
+                })?;
             }
             (Field::Bool(f), _) => *f = v.as_bool().ok_or_else(|| refused(v, "true or false"))?,
             (Field::Choice(f), _) => {
@@ -1000,7 +1011,9 @@ impl Setting {
             }
             (Field::Layers(f), _) => *f = layers(v)?,
             (Field::Derived(f), _) => {
-                let list = v.as_array().ok_or_else(|| refused(v, "a list of derived features"))?;
+                let list = v
+                    .as_array()
+                    .ok_or_else(|| refused(v, "a list of derived features"))?;
                 let mut out = Vec::new();
                 for item in list {
                     let d = item
@@ -1020,13 +1033,28 @@ impl Setting {
                 let list = v
                     .as_array()
                     .filter(|l| l.len() <= MAX_EDITS)
-                    .ok_or_else(|| refused(v, &format!("a list of at most {MAX_EDITS} [x1, x2, class] points")))?;
+                    .ok_or_else(|| {
+                        refused(
+                            v,
+                            &format!("a list of at most {MAX_EDITS} [x1, x2, class] points"),
+                        )
+                    })?;
                 let mut out = Vec::with_capacity(list.len());
                 for p in list {
-                    let xs: Option<Vec<f64>> = p.as_array().filter(|a| a.len() == 3).map(|a| a.iter().filter_map(Value::as_f64).collect());
+                    let xs: Option<Vec<f64>> = p
+                        .as_array()
+                        .filter(|a| a.len() == 3)
+                        .map(|a| a.iter().filter_map(Value::as_f64).collect());
                     match xs {
-                        Some(x) if x.len() == 3 && x[2].fract() == 0.0 && x[2] >= 0.0 => out.push([x[0], x[1], x[2]]),
-                        _ => return Err(refused(p, "a point [x1, x2, class] of finite numbers and a class 0, 1, ...")),
+                        Some(x) if x.len() == 3 && x[2].fract() == 0.0 && x[2] >= 0.0 => {
+                            out.push([x[0], x[1], x[2]])
+                        }
+                        _ => {
+                            return Err(refused(
+                                p,
+                                "a point [x1, x2, class] of finite numbers and a class 0, 1, ...",
+                            ))
+                        }
                     }
                 }
                 *f = out;
@@ -1035,11 +1063,21 @@ impl Setting {
                 let list = v
                     .as_array()
                     .filter(|l| l.len() <= MAX_EDITS)
-                    .ok_or_else(|| refused(v, &format!("a list of at most {MAX_EDITS} row numbers")))?;
-                let rows: Option<Vec<usize>> = list.iter().map(|r| r.as_u64().and_then(|r| usize::try_from(r).ok())).collect();
+                    .ok_or_else(|| {
+                        refused(v, &format!("a list of at most {MAX_EDITS} row numbers"))
+                    })?;
+                let rows: Option<Vec<usize>> = list
+                    .iter()
+                    .map(|r| r.as_u64().and_then(|r| usize::try_from(r).ok()))
+                    .collect();
                 *f = rows.ok_or_else(|| refused(v, "a list of row numbers 0, 1, ..."))?;
             }
-            _ => return Err(refused(v, "nothing: the settings table gives this setting the wrong kind")),
+            _ => {
+                return Err(refused(
+                    v,
+                    "nothing: the settings table gives this setting the wrong kind",
+                ))
+            }
         }
         Ok(())
     }
@@ -1053,10 +1091,19 @@ fn layers(v: &Value) -> std::result::Result<Vec<LayerConfig>, Refusal> {
         .ok_or_else(|| refused(v, &format!("a list of at most {max_hidden} layers")))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, l) in list.iter().enumerate() {
-        let units = l.get("units").and_then(Value::as_u64).filter(|u| (1..=limits::MAX_UNITS as u64).contains(u));
-        let activation = l.get("activation").and_then(Value::as_str).and_then(|a| Activation::parse(a).ok());
+        let units = l
+            .get("units")
+            .and_then(Value::as_u64)
+            .filter(|u| (1..=limits::MAX_UNITS as u64).contains(u));
+        let activation = l
+            .get("activation")
+            .and_then(Value::as_str)
+            .and_then(|a| Activation::parse(a).ok());
         match (units, activation) {
-            (Some(units), Some(activation)) => out.push(LayerConfig { units: units as usize, activation }),
+            (Some(units), Some(activation)) => out.push(LayerConfig {
+                units: units as usize,
+                activation,
+            }),
             _ => {
                 return Err(Refusal {
                     value: format!("hidden layer {} `{}`", i + 1, shown(l)),
@@ -1100,7 +1147,8 @@ fn legacy_l2(top: &Map<String, Value>, s: &mut Settings, notes: &mut Vec<Note>) 
 /// "Batch size" as it reads inside a sentence: "batch size".
 fn lower_first(label: &str) -> String {
     let mut c = label.chars();
-    c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+    c.next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
 }
 
 fn unknown(path: String) -> Note {
@@ -1204,7 +1252,11 @@ mod tests {
         for (i, row) in TABLE.iter().enumerate() {
             let mut s = Settings::default();
             assert!(row.take(&mut s, &row.read(&d)).is_ok(), "{}", row.path);
-            assert!(TABLE[..i].iter().all(|r| r.path != row.path), "{}", row.path);
+            assert!(
+                TABLE[..i].iter().all(|r| r.path != row.path),
+                "{}",
+                row.path
+            );
         }
     }
 
@@ -1221,14 +1273,26 @@ mod tests {
         let s = c.settings;
         assert_eq!(s.session.data.kind, DatasetKind::Spirals);
         assert_eq!(s.session.data.points, 300);
-        assert_eq!(s.session.network.hidden, vec![LayerConfig { units: 3, activation: Activation::Relu }]);
+        assert_eq!(
+            s.session.network.hidden,
+            vec![LayerConfig {
+                units: 3,
+                activation: Activation::Relu
+            }]
+        );
         assert_eq!(s.session.network.output, Some(Activation::Sigmoid));
         assert_eq!(s.session.network.loss, Some(Loss::Mse));
         assert_eq!(s.session.network.init, InitKind::He);
-        assert!(matches!(s.session.training.optimizer, Optimizer::Adam { .. }));
+        assert!(matches!(
+            s.session.training.optimizer,
+            Optimizer::Adam { .. }
+        ));
         assert_eq!(s.session.training.kernel, Kernel::Scalar);
         assert_eq!(s.session.training.penalty(), Penalty { l1: 0.01, l2: 0.0 });
-        assert_eq!(s.session.features.derived, vec![Derived::X1Squared, Derived::SinX2]);
+        assert_eq!(
+            s.session.features.derived,
+            vec![Derived::X1Squared, Derived::SinX2]
+        );
         assert_eq!(s.view.palette, Palette::ColorBlind);
         assert_eq!(s.view.stop, Stop::Epochs);
     }
@@ -1241,10 +1305,18 @@ mod tests {
             assert_eq!(c.notes.len(), 1);
             let m = &c.notes[0].message;
             assert!(m.starts_with("invalid value: ") && m.contains(" for data.validation (ratio of validation data); allowed: a number from 0 to 0.9"), "{m}");
-            assert!(m.contains(&format!("`{}`", shown(&bad))) && m.contains("from 0 to 0.9"), "{m}");
+            assert!(
+                m.contains(&format!("`{}`", shown(&bad))) && m.contains("from 0 to 0.9"),
+                "{m}"
+            );
             assert!(m.ends_with("the default 0.5 is used"), "{m}");
             let e = strict_error(json!({"data": {"validation": bad}}));
-            assert!(e.contains("data.validation") && e.contains("from 0 to 0.9") && !e.contains("default"), "{e}");
+            assert!(
+                e.contains("data.validation")
+                    && e.contains("from 0 to 0.9")
+                    && !e.contains("default"),
+                "{e}"
+            );
         }
         let ok = lenient(json!({"data": {"validation": 0.9}}));
         assert_eq!(ok.settings.session.data.validation, 0.9);
@@ -1259,18 +1331,32 @@ mod tests {
             assert_eq!(c.settings.session.data.kind, DatasetKind::Xor);
             let paths: Vec<&str> = c.notes.iter().map(|n| n.path.as_str()).collect();
             assert_eq!(paths, ["colour", "data.ponits", "training.learnig_rate"]);
-            assert!(c.notes.iter().all(|n| n.unknown && n.message.ends_with("it is ignored")));
+            assert!(c
+                .notes
+                .iter()
+                .all(|n| n.unknown && n.message.ends_with("it is ignored")));
         }
-        let e = SessionConfig::from_json(r#"{"data": {"ponits": 3}}"#).unwrap_err().to_string();
+        let e = SessionConfig::from_json(r#"{"data": {"ponits": 3}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("data.ponits is not a setting"), "{e}");
-        assert!(SessionConfig::parse(r#"{"data": {"ponits": 3}}"#).unwrap().1[0].contains("data.ponits"));
+        assert!(SessionConfig::parse(r#"{"data": {"ponits": 3}}"#)
+            .unwrap()
+            .1[0]
+            .contains("data.ponits"));
     }
 
     #[test]
     fn messages_show_huge_and_tiny_numbers_in_exponent_form() {
         let huge = "1".repeat(300);
-        let e = strict_error(serde_json::from_str(&format!(r#"{{"training": {{"learning_rate": {huge}}}}}"#)).unwrap());
-        assert!(e.contains("`1.111e299`") && e.contains("from 0 to 1000"), "{e}");
+        let e = strict_error(
+            serde_json::from_str(&format!(r#"{{"training": {{"learning_rate": {huge}}}}}"#))
+                .unwrap(),
+        );
+        assert!(
+            e.contains("`1.111e299`") && e.contains("from 0 to 1000"),
+            "{e}"
+        );
         assert!(e.len() < 160, "{e}");
         let e = strict_error(json!({"network": {"init_std": 1e-9}}));
         assert!(e.contains("`1e-9`") && e.contains("from 1e-6 to 10"), "{e}");
@@ -1313,14 +1399,29 @@ mod tests {
     fn old_configurations_with_l2_still_read() {
         let c = lenient(json!({"training": {"l2": 0.02}}));
         assert!(c.notes.is_empty(), "{:?}", c.notes);
-        assert_eq!(c.settings.session.training.regularization, Regularization::L2);
-        assert_eq!(c.settings.session.training.penalty(), Penalty { l1: 0.0, l2: 0.02 });
+        assert_eq!(
+            c.settings.session.training.regularization,
+            Regularization::L2
+        );
+        assert_eq!(
+            c.settings.session.training.penalty(),
+            Penalty { l1: 0.0, l2: 0.02 }
+        );
         let off = lenient(json!({"training": {"l2": 0}}));
         assert_eq!(off.settings.session.training.penalty(), Penalty::default());
-        let named = lenient(json!({"training": {"l2": 0.5, "regularization": "l1", "regularization_rate": 0.1}}));
-        assert_eq!(named.settings.session.training.penalty(), Penalty { l1: 0.1, l2: 0.0 });
+        let named = lenient(
+            json!({"training": {"l2": 0.5, "regularization": "l1", "regularization_rate": 0.1}}),
+        );
+        assert_eq!(
+            named.settings.session.training.penalty(),
+            Penalty { l1: 0.1, l2: 0.0 }
+        );
         let bad = lenient(json!({"training": {"l2": -1}}));
-        assert!(bad.notes[0].message.contains("training.l2"), "{:?}", bad.notes);
+        assert!(
+            bad.notes[0].message.contains("training.l2"),
+            "{:?}",
+            bad.notes
+        );
         assert_eq!(bad.settings.session.training.penalty(), Penalty::default());
     }
 
@@ -1332,11 +1433,20 @@ mod tests {
         let row = |p: &str| rows.iter().find(|r| r["path"] == p).unwrap().clone();
         assert_eq!(row("data.validation")["max"], 0.9);
         assert_eq!(row("data.points")["default"], 400);
-        assert_eq!(row("training.regularization")["options"], json!([["none", "None"], ["l1", "L1"], ["l2", "L2"]]));
+        assert_eq!(
+            row("training.regularization")["options"],
+            json!([["none", "None"], ["l1", "L1"], ["l2", "L2"]])
+        );
         assert_eq!(row("training.regularization")["label"], "Regularisation");
-        assert_eq!(row("training.regularization_rate")["label"], "Regularisation rate");
+        assert_eq!(
+            row("training.regularization_rate")["label"],
+            "Regularisation rate"
+        );
         assert_eq!(row("network.output")["options"][0], json!(["auto", "auto"]));
-        assert_eq!(row("network.hidden")["default"][0], json!({"units": 4, "activation": "tanh"}));
+        assert_eq!(
+            row("network.hidden")["default"][0],
+            json!({"units": 4, "activation": "tanh"})
+        );
         assert_eq!(row("network.hidden")["max_units"], 128);
         assert_eq!(row("view.pace")["max"], PACES.len() - 1);
         assert_eq!(t["paces"][15], Value::Null);
@@ -1353,6 +1463,10 @@ mod tests {
         let back = SessionConfig::from_json(&v.to_string()).unwrap();
         assert_eq!(back, c);
         c.data.validation = 1.5;
-        assert!(c.validate().unwrap_err().to_string().contains("data.validation"));
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("data.validation"));
     }
 }
