@@ -46,7 +46,7 @@ export function bindControls(getState, onChange) {
     derivedBox.append(label);
   }
 
-  for (const { path, kind, min, max, options } of SETTINGS) {
+  for (const { path, kind, min, max, options, allowed } of SETTINGS) {
     const el = $(path.replace(".", "-"));
     if (!el || !SCALAR.has(kind) || path === "view.pace") continue;
     if (kind === "enum") fillSelect(el, options);
@@ -61,7 +61,7 @@ export function bindControls(getState, onChange) {
       else {
         v = Number(el.value);
         if (el.value.trim() === "" || !Number.isFinite(v) || v < min || v > max || (kind === "int" && !Number.isInteger(v))) {
-          el.setCustomValidity(`${kind === "int" ? "A whole number" : "A number"} from ${min} to ${max}`);
+          el.setCustomValidity(`Allowed: ${allowed}`);
           el.reportValidity();
           el.value = getPath(getState(), path);
           return;

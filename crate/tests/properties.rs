@@ -19,6 +19,7 @@ use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::network::{Architecture, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::session::{DatasetKind, SessionConfig};
+use backprop_lab::engine::settings::{Mode, Settings};
 use backprop_lab::engine::train::{Rows, TrainConfig, Trainer};
 use backprop_lab::engine::{EngineError, Real};
 use ndarray::Array2;
@@ -670,6 +671,25 @@ fn check_link(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The configuration checker: what the engine accepts re-reads to itself, and what
+/// the lenient check gives is always a valid configuration, whatever the text.
+fn check_config(text: &str) -> Result<(), TestCaseError> {
+    if let Ok((config, _)) = SessionConfig::parse(text) {
+        let again = SessionConfig::from_json(&serde_json::to_string(&config).unwrap());
+        prop_assert_eq!(again, Ok(config));
+    }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Ok(checked) = Settings::check(&value, Mode::Lenient) {
+            let clean = Settings::check(&checked.settings.to_value(), Mode::Strict);
+            prop_assert_eq!(
+                clean.map(|c| (c.settings, c.notes)),
+                Ok((checked.settings, Vec::new()))
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(10000))]
 
@@ -679,6 +699,7 @@ proptest! {
         check_csv(&text)?;
         check_model(&text)?;
         check_link(&text)?;
+        check_config(&text)?;
     }
 
     /// (e) Text built from the formats' own characters.
@@ -690,6 +711,7 @@ proptest! {
     ) {
         check_csv(&csv_text)?;
         check_model(&json)?;
+        check_config(&json)?;
         check_link(&link_text)?;
     }
 }
@@ -708,6 +730,7 @@ proptest! {
         let model = which.get::<String>(models);
         check_model(&mutate(model, &e))?;
         check_link(&mutate(which.get::<String>(links), &e))?;
+        check_config(&mutate(&serde_json::to_string(&SessionConfig::default()).unwrap(), &e))?;
         // Edits inside the payload reach the checks behind the base64 envelope.
         let payload = format!(r#"{{"config": {{"data": {{"kind": "xor"}}}}, "model": {}}}"#, serde_json::Value::from(model.as_str()));
         let edited = mutate(&payload, &e);

@@ -589,6 +589,24 @@ pub enum Kind {
     Rows,
 }
 
+impl Kind {
+    /// What a number setting allows, as messages and the page's controls say it:
+    /// "a whole number from 10 to 10000", "a number from 0 to 0.9".
+    pub fn allowed(self) -> String {
+        match self {
+            Kind::Int { min, max } => format!(
+                "a whole number from {} to {}",
+                readable(min as f64),
+                readable(max as f64)
+            ),
+            Kind::Float { min, max } => {
+                format!("a number from {} to {}", readable(min), readable(max))
+            }
+            _ => String::new(),
+        }
+    }
+}
+
 /// A whole-number field, whatever its Rust type.
 trait IntField {
     fn get(&self) -> u64;
@@ -913,6 +931,9 @@ pub fn table_json() -> String {
                 Kind::Rows => "rows",
             };
             o.insert("kind".into(), json!(kind));
+            if matches!(row.kind, Kind::Int { .. } | Kind::Float { .. }) {
+                o.insert("allowed".into(), json!(row.kind.allowed()));
+            }
             match (row.field)(&mut defaults) {
                 Field::Choice(c) => {
                     o.insert("options".into(), json!(c.options()));
@@ -980,26 +1001,12 @@ impl Setting {
         match (field, self.kind) {
             (Field::Int(f), Kind::Int { min, max }) => {
                 let n = v.as_u64().filter(|n| (min..=max).contains(n));
-                let n = n.ok_or_else(|| {
-                    refused(
-                        v,
-                        &format!(
-                            "a whole number from {} to {}",
-                            readable(min as f64),
-                            readable(max as f64)
-                        ),
-                    )
-                })?;
+                let n = n.ok_or_else(|| refused(v, &self.kind.allowed()))?;
                 f.set(n);
             }
             (Field::Float(f), Kind::Float { min, max }) => {
                 let n = v.as_f64().filter(|n| (min..=max).contains(n));
-                *f = n.ok_or_else(|| {
-                    refused(
-                        v,
-                        &format!("a number from {} to {}", readable(min), readable(max)),
-                    )
-                })?;
+                *f = n.ok_or_else(|| refused(v, &self.kind.allowed()))?;
             }
             (Field::Bool(f), _) => *f = v.as_bool().ok_or_else(|| refused(v, "true or false"))?,
             (Field::Choice(f), _) => {
@@ -1432,6 +1439,11 @@ mod tests {
         assert_eq!(rows.len(), TABLE.len());
         let row = |p: &str| rows.iter().find(|r| r["path"] == p).unwrap().clone();
         assert_eq!(row("data.validation")["max"], 0.9);
+        assert_eq!(row("data.validation")["allowed"], "a number from 0 to 0.9");
+        assert_eq!(
+            row("data.seed")["allowed"],
+            "a whole number from 0 to 1.845e19"
+        );
         assert_eq!(row("data.points")["default"], 400);
         assert_eq!(
             row("training.regularization")["options"],
