@@ -2,7 +2,7 @@
 // a = f(z) spread over the training rows. The engine bins them
 // (Lab.activationHistograms); this view draws one small histogram per layer, with the
 // engine's spread and saturation under it.
-import { panel, el, num } from "./panel.js";
+import { detailsBox, el, num } from "./parts.js";
 import { fitCanvas } from "../plane.js";
 
 /** Bins per histogram. */
@@ -18,7 +18,7 @@ let lastTime = -Infinity;
 let lastWidth = 0;
 
 export function mount(container, ctx) {
-  const body = panel(container, "view-activations", "Activation histograms");
+  const body = detailsBox(container, "view-activations", "Activation histograms");
   const hint = el("p", "Each histogram counts one layer's activations a = f(z), over every training row and every unit of the layer, for the current weights. Bounded activations (tanh, sigmoid) are drawn over their whole range. Piled at the ends, the layer is saturated (the caption counts the values within 1% of the range's ends): f'(z) is near 0 there and backprop's deltas shrink. Piled at 0, the signal has vanished. A healthy layer spreads out.", "hint");
   const layers = el("div", null, "activation-layers");
   const note = el("p", null, "hint");

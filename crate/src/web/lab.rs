@@ -8,6 +8,7 @@ use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
 use crate::engine::grid::Palette;
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
+use crate::engine::train::Series;
 use wasm_bindgen::prelude::*;
 
 /// A network training on a dataset, as configured by the page.
@@ -23,6 +24,15 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// The history series `name` (of `layer`, for the per-layer ones).
+    fn series(&self, name: &str, layer: usize) -> Result<&Series, JsError> {
+        self.session
+            .trainer
+            .history
+            .named(name, layer)
+            .map_err(js_error)
+    }
+
     /// The session behind the handle, for the other facade modules.
     pub(super) fn session(&self) -> &Session {
         &self.session
@@ -144,39 +154,19 @@ impl Lab {
     /// weight_norm take a layer index.
     #[wasm_bindgen(js_name = historyPtr)]
     pub fn history_ptr(&self, name: &str, layer: usize) -> Result<*const f64, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .values()
-            .as_ptr())
+        Ok(self.series(name, layer)?.values().as_ptr())
     }
 
     /// Number of values of a history series.
     #[wasm_bindgen(js_name = historyLen)]
     pub fn history_len(&self, name: &str, layer: usize) -> Result<usize, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .values()
-            .len())
+        Ok(self.series(name, layer)?.values().len())
     }
 
     /// How many steps or epochs each kept history value averages.
     #[wasm_bindgen(js_name = historyStride)]
     pub fn history_stride(&self, name: &str, layer: usize) -> Result<f64, JsError> {
-        Ok(self
-            .session
-            .trainer
-            .history
-            .named(name, layer)
-            .map_err(js_error)?
-            .stride() as f64)
+        Ok(self.series(name, layer)?.stride() as f64)
     }
 
     /// Changes the training settings (JSON of the `training` part) without a reset.
@@ -332,6 +322,38 @@ impl Lab {
             .grid
             .as_ref()
             .map_or(std::ptr::null(), |g| g.output_rgba.as_ptr())
+    }
+
+    /// Hidden unit `unit`'s heatmap (units counted over all hidden layers, input side
+    /// first): side * side RGBA pixels, a byte view over engine memory valid until the
+    /// next call that may allocate.
+    #[wasm_bindgen(js_name = gridUnitRgba)]
+    pub fn grid_unit_rgba(&self, unit: usize) -> Result<js_sys::Uint8Array, JsError> {
+        let grid = self
+            .session
+            .grid
+            .as_ref()
+            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
+        let cells = grid.side() * grid.side() * 4;
+        let pixels = grid
+            .unit_rgba
+            .get(unit * cells..(unit + 1) * cells)
+            .ok_or_else(|| JsError::new(&format!("there is no hidden unit {}", unit + 1)))?;
+        // SAFETY: the view is read at once by the caller, before any call that could
+        // move or grow wasm memory.
+        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+    }
+
+    /// A palette's diverging scale (class 0's colour for negative values, white at 0,
+    /// class 1's for positive) as `steps` RGB triples for t evenly from -1 to 1, so
+    /// that the page colours by table lookup and never mixes colours itself.
+    #[wasm_bindgen(js_name = signedRamp)]
+    pub fn signed_ramp(palette: &str, steps: usize) -> Result<Vec<u8>, JsError> {
+        let p = Palette::parse(palette).map_err(js_error)?;
+        let steps = steps.clamp(2, 1024);
+        Ok((0..steps)
+            .flat_map(|i| p.signed(-1.0 + 2.0 * i as f32 / (steps - 1) as f32))
+            .collect())
     }
 
     /// Pointer to every hidden unit's heatmap, RGBA, one after another.

@@ -2,6 +2,7 @@
 //! turns engine errors into JavaScript `Error`s. No mathematics lives here.
 
 mod activations;
+#[cfg(feature = "bench")]
 mod bench;
 mod charts;
 mod inspect;
@@ -13,6 +14,7 @@ mod views;
 use crate::engine::api;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench")]
 pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
 pub use trainer::Trainer;
