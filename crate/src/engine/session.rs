@@ -258,7 +258,7 @@ impl Session {
         let mut net = Network::<f64>::zeros(&arch)?;
         net.l1 = penalty.l1;
         net.kernel = config.training.kernel;
-        config.network.initializer()?.apply(
+        config.network.initializer().apply(
             &mut net,
             0.0,
             &mut StdRng::seed_from_u64(config.network.seed),

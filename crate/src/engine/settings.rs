@@ -224,6 +224,7 @@ pub enum InitKind {
     Constant,
 }
 
+/// Named as [`Init::name`] names them, so a model file and a configuration agree.
 impl Choice for InitKind {
     fn options() -> Vec<Self> {
         use InitKind::*;
@@ -431,9 +432,18 @@ impl Default for NetConfig {
 }
 
 impl NetConfig {
-    /// The initialiser with its parameter. Errors if init_std does not suit it.
-    pub fn initializer(&self) -> Result<Init> {
-        Init::parse(self.init.name(), self.init_std)
+    /// The initialiser with its parameter (init_std is the gaussian's std and the
+    /// constant's value; its range keeps both valid).
+    pub fn initializer(&self) -> Init {
+        let std = self.init_std;
+        match self.init {
+            InitKind::Xavier => Init::Xavier,
+            InitKind::Gaussian => Init::Gaussian { std },
+            InitKind::He => Init::HeNormal,
+            InitKind::Uniform01 => Init::Uniform01,
+            InitKind::Zeros => Init::Zeros,
+            InitKind::Constant => Init::Constant { value: std },
+        }
     }
 }
 
@@ -635,7 +645,7 @@ impl IntField for u64 {
 trait ChoiceField {
     fn get(&self) -> &'static str;
     fn set(&mut self, name: &str) -> bool;
-    fn options(&self) -> Vec<(&'static str, String)>;
+    fn menu(&self) -> Vec<(&'static str, String)>;
 }
 
 impl<T: Choice> ChoiceField for T {
@@ -651,7 +661,7 @@ impl<T: Choice> ChoiceField for T {
             None => false,
         }
     }
-    fn options(&self) -> Vec<(&'static str, String)> {
+    fn menu(&self) -> Vec<(&'static str, String)> {
         T::options()
             .into_iter()
             .map(|o| (o.name(), o.label()))
@@ -936,7 +946,7 @@ pub fn table_json() -> String {
             }
             match (row.field)(&mut defaults) {
                 Field::Choice(c) => {
-                    o.insert("options".into(), json!(c.options()));
+                    o.insert("options".into(), json!(c.menu()));
                 }
                 Field::Derived(_) => {
                     o.insert("options".into(), json!(Derived::default_options()));
@@ -1012,7 +1022,7 @@ impl Setting {
             (Field::Choice(f), _) => {
                 let ok = v.as_str().is_some_and(|name| f.set(name));
                 if !ok {
-                    let names: Vec<&str> = f.options().into_iter().map(|o| o.0).collect();
+                    let names: Vec<&str> = f.menu().into_iter().map(|o| o.0).collect();
                     return Err(refused(v, &format!("one of {}", names.join(", "))));
                 }
             }
@@ -1463,6 +1473,27 @@ mod tests {
         assert_eq!(row("view.pace")["max"], PACES.len() - 1);
         assert_eq!(t["paces"][15], Value::Null);
         assert_eq!(t["paces"][7], 200);
+    }
+
+    #[test]
+    fn menu_names_are_the_engine_types_own() {
+        for k in InitKind::options() {
+            let net = NetConfig {
+                init: k,
+                ..NetConfig::default()
+            };
+            assert_eq!(net.initializer().name(), k.name());
+        }
+        for o in Optimizer::options() {
+            assert_eq!(Optimizer::parse(o.name()), Ok(o));
+        }
+        for a in Activation::options() {
+            assert_eq!(Activation::parse(Choice::name(a)), Ok(a));
+        }
+        assert_eq!(
+            Activation::options().len(),
+            crate::engine::activation::ALL.len()
+        );
     }
 
     #[test]

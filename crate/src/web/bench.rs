@@ -59,7 +59,7 @@ fn f64_trainer(config: &SessionConfig, data: Option<&[u8]>) -> Result<Trainer<f6
     let mut net = Network::<f64>::zeros(&f32_net.architecture())?;
     net.kernel = f32_net.kernel;
     net.l1 = f32_net.l1;
-    config.network.initializer()?.apply(
+    config.network.initializer().apply(
         &mut net,
         0.0,
         &mut StdRng::seed_from_u64(config.network.seed),
