@@ -64,6 +64,7 @@ export async function build(s, { keepWeights = false, model = null, run = null }
 function afterBuild() {
   const { lab, state } = app;
   app.classNames = JSON.parse(lab.classNames());
+  for (const n of JSON.parse(lab.notes())) message(n, { kind: "note" });
   document.body.dataset.dims = lab.features() === 2 ? "2" : "n";
   $("add-class").replaceChildren(...app.classNames.map((n, i) => new Option(n, String(i))));
   if (state.view.example >= lab.rows()) state.view.example = 0;

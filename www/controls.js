@@ -1,7 +1,11 @@
 // The control panel: binds every form element whose id is "section-key" to the state
-// path "section.key", and edits the hidden layers. It only reads and writes the state;
+// path "section.key", and edits the hidden layers. Menus, ranges and labels come from
+// the engine's settings table (www/state.js). It only reads and writes the state;
 // `onChange(path)` tells main.js what changed.
-import { ACTIVATIONS, DATASETS, DERIVED, SETTINGS, MAX_LAYERS, MAX_UNITS } from "./state.js";
+import { SETTINGS, setting } from "./state.js";
+
+/** The scalar settings a form element shows. */
+const SCALAR = new Set(["int", "float", "bool", "enum"]);
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,13 +24,11 @@ function fillSelect(select, options) {
 
 /** Wires the controls; returns { render(state) } to refresh them from the state. */
 export function bindControls(getState, onChange) {
-  fillSelect($("data-kind"), Object.entries(DATASETS));
-  const enumOptions = Object.fromEntries(SETTINGS.filter((s) => s[1] === "enum").map((s) => [s[0], s[3]]));
-  for (const path of ["network.output", "network.loss", "network.reduction", "network.init", "training.optimizer"]) {
-    fillSelect($(path.replace(".", "-")), enumOptions[path].map((v) => [v, v.replaceAll("_", " ")]));
-  }
+  const hiddenRow = setting("network.hidden");
+  const { max_layers: maxLayers, max_units: maxUnits } = hiddenRow;
+  const derivedNames = setting("features.derived").options.map(([name]) => name);
   const derivedBox = $("derived");
-  for (const name of DERIVED) {
+  for (const name of derivedNames) {
     const label = document.createElement("label");
     label.className = "check";
     const box = document.createElement("input");
@@ -37,24 +39,29 @@ export function bindControls(getState, onChange) {
       const set = new Set(s.features.derived);
       if (box.checked) set.add(name);
       else set.delete(name);
-      s.features.derived = DERIVED.filter((d) => set.has(d));
+      s.features.derived = derivedNames.filter((d) => set.has(d));
       onChange("features.derived");
     });
     label.append(box, ` ${name}`);
     derivedBox.append(label);
   }
 
-  for (const [path, kind, , range] of SETTINGS) {
+  for (const { path, kind, min, max, options, allowed } of SETTINGS) {
     const el = $(path.replace(".", "-"));
-    if (!el || path === "view.pace") continue;
+    if (!el || !SCALAR.has(kind) || path === "view.pace") continue;
+    if (kind === "enum") fillSelect(el, options);
+    if (kind === "int" || kind === "float") {
+      el.min = String(min);
+      el.max = String(max);
+    }
     el.addEventListener("change", () => {
       let v;
       if (kind === "bool") v = el.checked;
       else if (kind === "enum") v = el.value;
       else {
         v = Number(el.value);
-        if (el.value.trim() === "" || !Number.isFinite(v) || v < range[0] || v > range[1] || (kind === "int" && !Number.isInteger(v))) {
-          el.setCustomValidity(`${kind === "int" ? "A whole number" : "A number"} from ${range[0]} to ${range[1]}`);
+        if (el.value.trim() === "" || !Number.isFinite(v) || v < min || v > max || (kind === "int" && !Number.isInteger(v))) {
+          el.setCustomValidity(`Allowed: ${allowed}`);
           el.reportValidity();
           el.value = getPath(getState(), path);
           return;
@@ -68,7 +75,7 @@ export function bindControls(getState, onChange) {
 
   $("add-layer").addEventListener("click", () => {
     const hidden = getState().network.hidden;
-    if (hidden.length >= MAX_LAYERS) return;
+    if (hidden.length >= maxLayers) return;
     hidden.push({ units: 4, activation: hidden.at(-1)?.activation ?? "tanh" });
     onChange("network.hidden");
   });
@@ -96,14 +103,14 @@ export function bindControls(getState, onChange) {
       plus.type = "button";
       plus.textContent = "+";
       plus.setAttribute("aria-label", `More units in hidden layer ${i + 1}`);
-      plus.disabled = layer.units >= MAX_UNITS;
+      plus.disabled = layer.units >= maxUnits;
       plus.addEventListener("click", () => {
-        layer.units = Math.min(MAX_UNITS, layer.units + 1);
+        layer.units = Math.min(maxUnits, layer.units + 1);
         onChange("network.hidden");
       });
       const act = document.createElement("select");
       act.setAttribute("aria-label", `Activation of hidden layer ${i + 1}`);
-      fillSelect(act, ACTIVATIONS.map((a) => [a, a.replace("_", " ")]));
+      fillSelect(act, hiddenRow.options);
       act.value = layer.activation;
       act.addEventListener("change", () => {
         layer.activation = act.value;
@@ -120,13 +127,13 @@ export function bindControls(getState, onChange) {
       row.append(title, minus, units, plus, act, remove);
       box.append(row);
     });
-    $("add-layer").disabled = state.network.hidden.length >= MAX_LAYERS;
+    $("add-layer").disabled = state.network.hidden.length >= maxLayers;
   }
 
   function render(state) {
-    for (const [path, kind] of SETTINGS) {
+    for (const { path, kind } of SETTINGS) {
       const el = $(path.replace(".", "-"));
-      if (!el || path === "view.pace") continue;
+      if (!el || !SCALAR.has(kind) || path === "view.pace") continue;
       const v = getPath(state, path);
       if (kind === "bool") el.checked = v;
       else if (document.activeElement !== el) el.value = String(v);

@@ -59,7 +59,8 @@ async function importWeights(file) {
       message(`Could not import "${file.name}": ${errorText(e)}`);
       return;
     }
-    const { state: s } = S.parse({ ...config, view: app.state.view });
+    const { state: s, notes } = S.parse({ ...config, view: app.state.view });
+    notes.forEach((n) => message(`"${file.name}": ${n}`, { kind: "note" }));
     if (s.data.kind === "csv" && !app.csvBytes) {
       message(`"${file.name}" was trained on an uploaded CSV; upload that file first, then import the weights.`);
       return;

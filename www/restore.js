@@ -12,9 +12,9 @@ export async function restore() {
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.has("s")) {
     try {
-      const { config, model } = JSON.parse(decodeLink(hash.get("s")));
+      const { config, model, notes: ignored } = JSON.parse(decodeLink(hash.get("s")));
       const { state: s, notes } = S.parse({ ...config, view: app.state.view });
-      notes.forEach((n) => message(n, { kind: "note" }));
+      [...ignored, ...notes].forEach((n) => message(n, { kind: "note" }));
       if (s.data.kind === "csv") {
         message("Links do not carry uploaded data; upload the CSV again.", { kind: "note" });
         s.data.kind = "circles";

@@ -1,70 +1,27 @@
-// The page's one source of truth: every setting in one table, with pure parse and
-// serialise functions. The engine receives `engineConfig(state)`; views read `state.view`.
+// The page's settings in one object, with pure parse and serialise functions. Every
+// setting's path, kind, range, default and options come from the engine's settings
+// table, read once at load; this file repeats none of them. The engine receives
+// `engineConfig(state)`; views read `state.view`.
+import { settingsTable, checkSettings } from "./engine.js";
 
-/** Activation names the engine knows, in menu order. */
-export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity", "leaky_relu", "swish", "sin", "cos", "exp"];
-/** Datasets in menu order, with their labels. */
-export const DATASETS = {
-  circles: "Circles", xor: "XOR", spirals: "Spirals", moons: "Moons", blobs: "Gaussian blobs (CMU)",
-  toy1d: "1-D step toy", digits: "8x8 digits", csv: "Uploaded CSV",
-};
+const TABLE = JSON.parse(settingsTable());
+
+/** Every setting, as the engine's table lists them: { path, label, kind, default,
+ * min and max (numbers), options ([name, label] pairs of menus and lists) }. */
+export const SETTINGS = TABLE.settings;
+
 /** The training paces the speed control offers, in steps per second; the last, null,
- * is "max" (as fast as the engine goes). The default, 200 steps/s, takes the default
- * circles network to validation accuracy 0.95 in about 12 s (epoch 120 of 20 steps),
- * slow enough to watch the boundary form. */
-export const PACES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, null];
+ * is "max" (as fast as the engine goes). */
+export const PACES = TABLE.paces;
+
+/** The table's row of a setting. */
+export const setting = (path) => SETTINGS.find((r) => r.path === path);
 
 /** The readout of pace `i`: "200 steps/s", or "max". */
 export function paceLabel(i) {
   const rate = PACES[i];
   if (rate === undefined) return "";
   return rate === null ? "max" : `${rate.toLocaleString("en")} step${rate === 1 ? "" : "s"}/s`;
-}
-
-/** Derived 2-D input features. */
-export const DERIVED = ["x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-
-/**
- * Every scalar setting: path, kind, default and range. Lists (hidden layers, derived
- * features, edited points) are checked by their own rules in `parse`.
- */
-export const SETTINGS = [
-  ["data.kind", "enum", "circles", Object.keys(DATASETS)],
-  ["data.points", "int", 400, [10, 10000]],
-  ["data.noise", "float", 0.1, [0, 2]],
-  ["data.factor", "float", 0.5, [0.05, 0.95]],
-  ["data.classes", "int", 3, [2, 8]],
-  ["data.validation", "float", 0.5, [0, 0.9]],
-  ["data.seed", "int", 1, [0, 2 ** 31]],
-  ["data.limit", "int", 0, [0, 10000]],
-  ["features.standardize", "bool", false],
-  ["network.output", "enum", "auto", ["auto", ...ACTIVATIONS]],
-  ["network.loss", "enum", "auto", ["auto", "mse", "sse", "softmax_cross_entropy", "sigmoid_cross_entropy"]],
-  ["network.reduction", "enum", "mean", ["mean", "sum"]],
-  ["network.init", "enum", "xavier", ["xavier", "gaussian", "he", "uniform01", "zeros", "constant"]],
-  ["network.init_std", "float", 0.1, [1e-6, 10]],
-  ["network.seed", "int", 1, [0, 2 ** 31]],
-  ["training.optimizer", "enum", "sgd", ["sgd", "momentum", "adam"]],
-  ["training.learning_rate", "float", 0.03, [0, 1000]],
-  ["training.batch_size", "int", 10, [1, 10000]],
-  ["training.l2", "float", 0, [0, 10]],
-  ["training.lr_decay", "float", 1, [0.5, 1]],
-  ["training.shuffle", "bool", true],
-  ["view.pace", "int", 7, [0, PACES.length - 1]],
-  ["view.palette", "enum", "standard", ["standard", "colorblind"]],
-  ["view.log_scale", "bool", false],
-  ["view.stop", "enum", "none", ["none", "val_accuracy", "val_loss", "epochs"]],
-  ["view.stop_value", "float", 0.95, [0, 1e9]],
-  ["view.example", "int", 0, [0, 10000]],
-];
-
-const DEFAULT_HIDDEN = [{ units: 4, activation: "tanh" }, { units: 2, activation: "tanh" }];
-/** Limits the engine enforces too, repeated here only to clamp form input early. */
-export const MAX_LAYERS = 8;
-export const MAX_UNITS = 128;
-
-function get(obj, path) {
-  return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
 }
 
 function set(obj, path, value) {
@@ -77,66 +34,21 @@ function set(obj, path, value) {
 /** The default state. */
 export function defaults() {
   const s = {};
-  for (const [path, , def] of SETTINGS) set(s, path, def);
-  s.network.hidden = structuredClone(DEFAULT_HIDDEN);
-  s.features.derived = [];
-  s.data.added = [];
-  s.data.removed = [];
+  for (const r of SETTINGS) set(s, r.path, structuredClone(r.default));
   return s;
 }
 
-function check(kind, value, range) {
-  switch (kind) {
-    case "enum": return range.includes(value);
-    case "bool": return typeof value === "boolean";
-    case "int": return Number.isInteger(value) && value >= range[0] && value <= range[1];
-    case "float": return typeof value === "number" && Number.isFinite(value) && value >= range[0] && value <= range[1];
-    default: return false;
-  }
-}
-
 /**
- * Reads any object into a valid state. Unknown keys are dropped; invalid values fall
- * back to their defaults. Returns { state, notes } with one note per replaced value.
+ * Reads any object into a valid state, checked by the engine against its table: a
+ * value it cannot take gets its default, and every replaced value and unknown key a
+ * note naming it. Returns { state, notes }.
  */
 export function parse(input) {
-  const state = defaults();
-  const notes = [];
-  if (input === null || typeof input !== "object") {
-    return { state, notes: input === undefined ? [] : ["the saved settings were not an object; defaults used"] };
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return { state: defaults(), notes: input === undefined ? [] : ["the saved settings were not an object; defaults used"] };
   }
-  for (const [path, kind, def, range] of SETTINGS) {
-    const v = get(input, path);
-    if (v === undefined) continue;
-    if (check(kind, v, range)) set(state, path, v);
-    else notes.push(`${path}: ${JSON.stringify(v)} is not valid; using ${JSON.stringify(def)}`);
-  }
-  const hidden = get(input, "network.hidden");
-  if (hidden !== undefined) {
-    const ok = Array.isArray(hidden) && hidden.length <= MAX_LAYERS && hidden.every((l) =>
-      l && Number.isInteger(l.units) && l.units >= 1 && l.units <= MAX_UNITS && ACTIVATIONS.includes(l.activation));
-    if (ok) state.network.hidden = hidden.map((l) => ({ units: l.units, activation: l.activation }));
-    else notes.push("network.hidden is not a valid list of layers; using the default network");
-  }
-  const derived = get(input, "features.derived");
-  if (derived !== undefined) {
-    if (Array.isArray(derived) && derived.every((d) => DERIVED.includes(d))) state.features.derived = [...new Set(derived)];
-    else notes.push("features.derived has unknown features; none used");
-  }
-  const added = get(input, "data.added");
-  if (added !== undefined) {
-    const ok = Array.isArray(added) && added.length <= 10000 && added.every((p) =>
-      Array.isArray(p) && p.length === 3 && p.every(Number.isFinite) && Number.isInteger(p[2]) && p[2] >= 0);
-    if (ok) state.data.added = added.map((p) => [...p]);
-    else notes.push("data.added is not a list of [x1, x2, class] points; dropped");
-  }
-  const removed = get(input, "data.removed");
-  if (removed !== undefined) {
-    if (Array.isArray(removed) && removed.length <= 10000 && removed.every((i) => Number.isInteger(i) && i >= 0)) {
-      state.data.removed = [...removed];
-    } else notes.push("data.removed is not a list of row numbers; dropped");
-  }
-  return { state, notes };
+  const { settings, notes } = JSON.parse(checkSettings(JSON.stringify(input)));
+  return { state: settings, notes };
 }
 
 /** The part of the state the engine builds a Lab from, as JSON. */

@@ -226,3 +226,59 @@ fn f32_training_tracks_f64_from_the_same_seed() {
     let first = t64.history.step_loss.values()[0];
     assert!(l64 != first, "training must move the loss");
 }
+
+#[test]
+fn gradient_check_passes_with_l1_away_from_zero() {
+    let mut rng = StdRng::seed_from_u64(77);
+    for loss in Loss::ALL {
+        for (l1, l2) in [(0.05, 0.0), (0.2, 0.05)] {
+            let out_act = if loss.is_cross_entropy() {
+                Activation::Identity
+            } else {
+                Activation::Tanh
+            };
+            let a = arch(Activation::Tanh, out_act, loss, Reduction::Mean, l2);
+            let mut net = random_net(&a, &mut rng, 0.8);
+            net.l1 = l1;
+            // |w| has a corner at 0: keep every weight well clear of it, where the
+            // central difference of l1 |w| is exactly l1 sign(w).
+            for l in &mut net.layers {
+                l.w.mapv_inplace(|w| {
+                    if w.abs() < 0.01 {
+                        0.01f64.copysign(w)
+                    } else {
+                        w
+                    }
+                });
+            }
+            let x = input(6, 3, &mut rng);
+            let y = common::random_targets(loss, 6, net.output_dim(), &mut rng);
+            let (_, _, with) = net.cost_and_gradients(x.view(), y.view()).unwrap();
+            let mut plain = net.clone();
+            plain.l1 = 0.0;
+            let (_, _, without) = plain.cost_and_gradients(x.view(), y.view()).unwrap();
+            // The penalty's share is exactly l1 sign(W), on weights only.
+            for l in 0..net.layers.len() {
+                let share = &with.dw[l] - &without.dw[l];
+                let want = net.layers[l].w.mapv(|w| l1 * w.signum());
+                assert!(
+                    (&share - &want).iter().all(|d| d.abs() < 1e-12),
+                    "layer {}",
+                    l + 1
+                );
+                assert_eq!(with.db[l], without.db[l], "biases carry no penalty");
+            }
+            for c in gradcheck::check(&net, x.view(), y.view(), STEP).unwrap() {
+                for ((&g, &n), &r) in c.analytic.iter().zip(&c.numeric).zip(&c.relative_error) {
+                    assert!(
+                        r < GRADCHECK_TOL || (g - n).abs() < 1e-9,
+                        "{} l1 {l1} l2 {l2}: layer {} {}: backprop {g} vs numeric {n} (rel {r})",
+                        loss.name(),
+                        c.layer + 1,
+                        c.tensor
+                    );
+                }
+            }
+        }
+    }
+}

@@ -18,7 +18,8 @@ use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::network::{Architecture, Network};
 use backprop_lab::engine::optim::Optimizer;
-use backprop_lab::engine::session::SessionConfig;
+use backprop_lab::engine::session::{DatasetKind, SessionConfig};
+use backprop_lab::engine::settings::{Mode, Settings};
 use backprop_lab::engine::train::{Rows, TrainConfig, Trainer};
 use backprop_lab::engine::{EngineError, Real};
 use ndarray::Array2;
@@ -68,6 +69,8 @@ struct Spec {
     loss: Loss,
     reduction: Reduction,
     l2: f64,
+    /// The L1 strength, set on the network after it is built (see [`Spec::network`]).
+    l1: f64,
     rows: usize,
     seed: u64,
 }
@@ -82,6 +85,13 @@ impl Spec {
             l2: self.l2,
         }
     }
+
+    /// Zero weights of this shape, with both penalties.
+    fn zeros(&self) -> Network<f64> {
+        let mut net = Network::<f64>::zeros(&self.architecture()).expect("a valid architecture");
+        net.l1 = self.l1;
+        net
+    }
 }
 
 /// Depth 1 to 4, widths 1 to 6, any activation in hidden layers; the output layer is
@@ -95,11 +105,12 @@ fn spec(max_rows: usize) -> impl Strategy<Value = Spec> {
         select(Loss::ALL.to_vec()),
         select(vec![Reduction::Mean, Reduction::Sum]),
         prop_oneof![Just(0.0), 1e-3f64..0.5],
+        prop_oneof![Just(0.0), 1e-3f64..0.5],
         1..=max_rows,
         any::<u64>(),
     )
         .prop_map(
-            |(input_dim, mut layers, (units, act), loss, reduction, l2, rows, seed)| {
+            |(input_dim, mut layers, (units, act), loss, reduction, l2, l1, rows, seed)| {
                 let out = match loss {
                     Loss::SigmoidCrossEntropy => (1, Activation::Identity),
                     Loss::SoftmaxCrossEntropy => (units, Activation::Identity),
@@ -112,6 +123,7 @@ fn spec(max_rows: usize) -> impl Strategy<Value = Spec> {
                     loss,
                     reduction,
                     l2,
+                    l1,
                     rows,
                     seed,
                 }
@@ -122,7 +134,7 @@ fn spec(max_rows: usize) -> impl Strategy<Value = Spec> {
 /// Gaussian weights of std 0.5, and 0.2 into and out of exp layers so that stacked
 /// exponentials stay moderate; biases 0.3 N(0, 1).
 fn network(spec: &Spec, rng: &mut StdRng) -> Network<f64> {
-    let mut net = Network::<f64>::zeros(&spec.architecture()).expect("a valid architecture");
+    let mut net = spec.zeros();
     let mut previous = Activation::Identity;
     for layer in &mut net.layers {
         let gentle = layer.activation == Activation::Exp || previous == Activation::Exp;
@@ -143,12 +155,20 @@ fn problem(spec: &Spec) -> (Network<f64>, Array2<f64>, Array2<f64>) {
     (net, x, y)
 }
 
+/// Away from the kinks of ReLU-like activations, and (with L1 on) of |w| at w = 0,
+/// where central differences straddle the corner.
 fn clear_of_kinks(net: &Network<f64>, x: &Array2<f64>) -> bool {
     let trace = net.forward(x.view()).expect("matching input width");
-    net.layers.iter().enumerate().all(|(l, layer)| {
-        !matches!(layer.activation, Activation::Relu | Activation::LeakyRelu)
-            || trace.z(l).iter().all(|z| z.abs() >= KINK_MARGIN)
-    })
+    let weights_clear = net.l1 == 0.0
+        || net
+            .layers
+            .iter()
+            .all(|l| l.w.iter().all(|w| w.abs() >= KINK_MARGIN));
+    weights_clear
+        && net.layers.iter().enumerate().all(|(l, layer)| {
+            !matches!(layer.activation, Activation::Relu | Activation::LeakyRelu)
+                || trace.z(l).iter().all(|z| z.abs() >= KINK_MARGIN)
+        })
 }
 
 /// For the squared errors, targets 0.3 N(0, 1) away from the outputs: the cost, and so
@@ -285,7 +305,8 @@ proptest! {
         };
         let mut rng = StdRng::seed_from_u64(spec.seed);
         spec.l2 = if spec.l2 > 0.0 { wild_f64(&mut rng).abs() } else { 0.0 };
-        let mut net = Network::<f64>::zeros(&spec.architecture()).unwrap();
+        spec.l1 = if spec.l1 > 0.0 { wild_f64(&mut rng).abs() } else { 0.0 };
+        let mut net = spec.zeros();
         for layer in &mut net.layers {
             layer.w.mapv_inplace(|_| wild_f64(&mut rng));
             layer.b.mapv_inplace(|_| wild_f64(&mut rng));
@@ -312,11 +333,13 @@ proptest! {
         prop_assert_eq!(&back, &model);
         prop_assert_eq!(bits(&back.network), bits(&model.network));
         prop_assert_eq!(back.network.l2.to_bits(), model.network.l2.to_bits());
+        prop_assert_eq!(back.network.l1.to_bits(), model.network.l1.to_bits());
         let x = Array2::from_shape_fn((spec.rows, spec.input_dim), |_| standard_normal(&mut rng));
         prop_assert_eq!(output_bits(&back.network, &x), output_bits(&model.network, &x));
 
         // f32: the weights a trainer holds, written through the f64 file.
         let mut n32 = Network::<f32>::zeros(&spec.architecture()).unwrap();
+        n32.l1 = spec.l1;
         for layer in &mut n32.layers {
             layer.w.mapv_inplace(|_| wild_f32(&mut rng));
             layer.b.mapv_inplace(|_| wild_f32(&mut rng));
@@ -324,6 +347,7 @@ proptest! {
         let file = Model::from_network(n32.cast()).to_json();
         let again = Model::from_json(&file).unwrap().network_as::<f32>();
         prop_assert_eq!(bits(&again), bits(&n32));
+        prop_assert_eq!(again.l1.to_bits(), n32.l1.to_bits());
         let x32 = x.mapv(|v| v as f32);
         prop_assert_eq!(output_bits(&again, &x32), output_bits(&n32, &x32));
     }
@@ -519,7 +543,7 @@ fn valid_models() -> Vec<String> {
 
 fn valid_links() -> Vec<String> {
     let mut c = SessionConfig::default();
-    c.data.kind = "xor".into();
+    c.data.kind = DatasetKind::Xor;
     let mut v = vec![link::encode(&SessionConfig::default(), None)];
     for m in valid_models() {
         v.push(link::encode(&c, Some(&m)));
@@ -647,6 +671,25 @@ fn check_link(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The configuration checker: what the engine accepts re-reads to itself, and what
+/// the lenient check gives is always a valid configuration, whatever the text.
+fn check_config(text: &str) -> Result<(), TestCaseError> {
+    if let Ok((config, _)) = SessionConfig::parse(text) {
+        let again = SessionConfig::from_json(&serde_json::to_string(&config).unwrap());
+        prop_assert_eq!(again, Ok(config));
+    }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Ok(checked) = Settings::check(&value, Mode::Lenient) {
+            let clean = Settings::check(&checked.settings.to_value(), Mode::Strict);
+            prop_assert_eq!(
+                clean.map(|c| (c.settings, c.notes)),
+                Ok((checked.settings, Vec::new()))
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(10000))]
 
@@ -656,6 +699,7 @@ proptest! {
         check_csv(&text)?;
         check_model(&text)?;
         check_link(&text)?;
+        check_config(&text)?;
     }
 
     /// (e) Text built from the formats' own characters.
@@ -667,6 +711,7 @@ proptest! {
     ) {
         check_csv(&csv_text)?;
         check_model(&json)?;
+        check_config(&json)?;
         check_link(&link_text)?;
     }
 }
@@ -685,6 +730,7 @@ proptest! {
         let model = which.get::<String>(models);
         check_model(&mutate(model, &e))?;
         check_link(&mutate(which.get::<String>(links), &e))?;
+        check_config(&mutate(&serde_json::to_string(&SessionConfig::default()).unwrap(), &e))?;
         // Edits inside the payload reach the checks behind the base64 envelope.
         let payload = format!(r#"{{"config": {{"data": {{"kind": "xor"}}}}, "model": {}}}"#, serde_json::Value::from(model.as_str()));
         let edited = mutate(&payload, &e);

@@ -3,7 +3,6 @@
 // (#lesson=NAME&variant=KEY one of its variants). The banner says what to look at; it
 // stands just above the view that matters (or above the lab) and is scrolled into
 // sight with it. Its live line shows the engine's figures for what the text states.
-import { parse } from "../state.js";
 import { detailsBox, el, num } from "./parts.js";
 
 const CS231N_MODEL = {
@@ -244,6 +243,9 @@ async function open(name, variantKey, ctx, ask = true) {
   const spec = merge(lesson.state, variant?.state ?? {});
   const base = structuredClone(ctx.state);
   // A stop condition belongs to its lesson; the pace stays the user's unless the lesson sets one.
+  // Imported here, not at the top: the lesson list also loads in Node (tests), where the
+  // engine behind the settings table is not loaded.
+  const { parse } = await import("../state.js");
   const { state } = parse({ ...spec, view: { ...base.view, stop: "none", ...spec.view, example: 0 } });
   const same = banner.dataset.lesson === name;
   const ok = await ctx.load(state, { csv: lesson.csv ?? null, model: lesson.model ? JSON.stringify(lesson.model) : null, ask: ask && !same });

@@ -146,9 +146,10 @@ pub fn ledger(
         "cost",
         last,
         &format!(
-            "C = {}(a{last}, y){}",
+            "C = {}(a{last}, y){}{}",
             net.loss.name(),
-            if net.l2 > 0.0 { " + l2/2 sum W^2" } else { "" }
+            if net.l2 > 0.0 { " + l2/2 sum W^2" } else { "" },
+            if net.l1 > 0.0 { " + l1 sum |W|" } else { "" }
         ),
         "C",
         json!(cost),
@@ -217,7 +218,7 @@ pub fn ledger(
             format!("a{l}")
         };
         steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP4",
-            "equation": format!("dC/dW{n} = delta{n} {prev}^T{}", if net.l2 > 0.0 { " + l2 W" } else { "" }),
+            "equation": format!("dC/dW{n} = delta{n} {prev}^T{}{}", if net.l2 > 0.0 { " + l2 W" } else { "" }, if net.l1 > 0.0 { " + l1 sign(W)" } else { "" }),
             "name": format!("dC/dW{n}"), "values": rows(grads.dw[l].view()) }));
     }
     let mut out = json!({
@@ -283,6 +284,7 @@ pub fn chain(
     p.check(net)?;
     let mut plain = net.clone();
     plain.l2 = 0.0;
+    plain.l1 = 0.0;
     let (_, trace, grads) = plain.cost_and_gradients(x, y)?;
     let (layer, unit) = (p.layer, p.unit);
     // dC/da of this unit: the loss gradient at the output, or W^T delta from above.

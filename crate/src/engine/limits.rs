@@ -35,7 +35,13 @@ pub fn check_architecture(input_dim: usize, units: impl Iterator<Item = usize>) 
                 "a network may have at most {MAX_LAYERS} layers"
             )));
         }
-        if u == 0 || u > MAX_UNITS {
+        if u == 0 {
+            return Err(EngineError::Model(format!(
+                "layer {} has no units; a layer must have 1 to {MAX_UNITS}",
+                i + 1
+            )));
+        }
+        if u > MAX_UNITS {
             return Err(EngineError::Limit(format!(
                 "layer {} has {u} units; a layer must have 1 to {MAX_UNITS}",
                 i + 1
@@ -100,6 +106,11 @@ mod tests {
         let e = check_architecture(1024, [1024, 1024].into_iter()).unwrap_err();
         assert!(e.to_string().contains("parameters"), "{e}");
         assert!(check_architecture(2, std::iter::empty()).is_err());
+        let e = check_architecture(2, [4, 0, 1].into_iter()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model: layer 2 has no units; a layer must have 1 to 1024"
+        );
         assert!(check_architecture(2, [8, 8, 1].into_iter()).is_ok());
     }
 }

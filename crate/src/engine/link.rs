@@ -14,6 +14,7 @@ use super::error::{EngineError, Result};
 use super::limits;
 use super::model_json::Model;
 use super::session::SessionConfig;
+use super::settings::{Mode, Settings};
 use serde_json::Value;
 
 /// The version tag every link this engine writes starts with.
@@ -52,6 +53,12 @@ pub fn encode(config: &SessionConfig, model_json: Option<&str>) -> String {
 /// whitespace is ignored. Errors: "the link is not a Backprop Lab link", "the link is
 /// damaged: ..." naming what is wrong, or a size limit.
 pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
+    decode_noted(link).map(|(config, model, _)| (config, model))
+}
+
+/// [`decode`], with a note for each key of the configuration this engine does not know
+/// (a link from a newer page, or edited by hand): they are ignored, and said so.
+pub fn decode_noted(link: &str) -> Result<(SessionConfig, Option<String>, Vec<String>)> {
     let link = link.trim();
     // The alphabet has no '#', so whatever follows the last one is the link.
     let body = link.rfind('#').map_or(link, |i| &link[i + 1..]);
@@ -74,9 +81,14 @@ pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
     if !config.is_object() {
         return Err(damaged("the configuration is not a JSON object".into()));
     }
-    // From text, as SessionConfig::from_json reads it: one deserialiser for configurations.
-    let config: SessionConfig = serde_json::from_str(&config.to_string())
-        .map_err(|e| damaged(format!("the configuration is invalid: {e}")))?;
+    // Through the settings table, as SessionConfig::parse reads it: one checker.
+    let checked = Settings::check(&config, Mode::Strict).map_err(|e| {
+        let e = e.to_string();
+        let e = e.strip_prefix("model: ").unwrap_or(&e).to_string();
+        damaged(format!("the configuration is invalid: {e}"))
+    })?;
+    let notes = checked.notes.into_iter().map(|n| n.message).collect();
+    let config = checked.settings.session;
     let model = match obj.remove("model") {
         None | Some(Value::Null) => None,
         Some(Value::String(model)) => {
@@ -93,7 +105,7 @@ pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
             ))
         }
     };
-    Ok((config, model))
+    Ok((config, model, notes))
 }
 
 /// The text-in form the page calls: the configuration's JSON (missing keys take their
@@ -110,10 +122,11 @@ pub fn encode_json(config_json: &str, model_json: Option<&str>) -> Result<String
     Ok(link)
 }
 
-/// The text-out form the page calls: `{"config": {...}, "model": "..." or null}`.
+/// The text-out form the page calls: `{"config": {...}, "model": "..." or null,
+/// "notes": [...]}`, the notes naming keys that were ignored.
 pub fn decode_json(link: &str) -> Result<String> {
-    let (config, model) = decode(link)?;
-    Ok(serde_json::json!({ "config": config, "model": model }).to_string())
+    let (config, model, notes) = decode_noted(link)?;
+    Ok(serde_json::json!({ "config": config, "model": model, "notes": notes }).to_string())
 }
 
 fn damaged(what: String) -> EngineError {
@@ -208,8 +221,10 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::activation::Activation;
+    use crate::engine::dataset::features::Derived;
     use crate::engine::limits::MAX_FILE_BYTES;
-    use crate::engine::session::LayerConfig;
+    use crate::engine::session::{DatasetKind, LayerConfig};
 
     const MODEL: &str = r#"{"format": "backprop-lab.model", "version": 1, "input_dim": 2,
  "layers": [{"units": 2, "activation": "relu", "weights": [[0.18, 0.1], [0.04, 0.22]], "biases": [0, 0]},
@@ -226,16 +241,16 @@ mod tests {
 
     fn custom_config() -> SessionConfig {
         let mut c = SessionConfig::default();
-        c.data.kind = "spirals".into();
+        c.data.kind = DatasetKind::Spirals;
         c.data.noise = 0.123456789012345;
         c.data.seed = u64::MAX;
         c.network.hidden = vec![LayerConfig {
             units: 7,
-            activation: "swish".into(),
+            activation: Activation::Swish,
         }];
         c.training.learning_rate = 3e-5;
         c.training.shuffle = false;
-        c.features.derived = vec!["x1*x2".into()];
+        c.features.derived = vec![Derived::X1X2];
         c
     }
 
@@ -329,7 +344,7 @@ mod tests {
     #[test]
     fn missing_keys_take_their_defaults() {
         let (config, model) = decode(&link_of(r#"{"config": {"data": {"kind": "xor"}}}"#)).unwrap();
-        assert_eq!(config.data.kind, "xor");
+        assert_eq!(config.data.kind, DatasetKind::Xor);
         assert_eq!(config.data.points, SessionConfig::default().data.points);
         assert_eq!(config.network, SessionConfig::default().network);
         assert_eq!(model, None);
@@ -440,7 +455,7 @@ mod tests {
             serde_json::from_str(&decode_json(&encode_json("{}", None).unwrap()).unwrap()).unwrap();
         assert!(v["model"].is_null());
         assert_eq!(
-            serde_json::from_value::<SessionConfig>(v["config"].clone()).unwrap(),
+            SessionConfig::from_json(&v["config"].to_string()).unwrap(),
             SessionConfig::default()
         );
         assert!(encode_json("{\"data\": 1}", None)

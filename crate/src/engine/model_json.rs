@@ -76,6 +76,9 @@ impl Model {
             "l2": net.l2,
         });
         let obj = v.as_object_mut().expect("json! built an object");
+        if net.l1 != 0.0 {
+            obj.insert("l1".into(), json!(net.l1));
+        }
         if let Some(c) = &self.class_names {
             obj.insert("class_names".into(), json!(c));
         }
@@ -165,6 +168,13 @@ impl Model {
                 .as_f64()
                 .ok_or_else(|| EngineError::Model("l2 must be a number".into()))?,
         };
+        let l1 = match obj.get("l1") {
+            None => 0.0,
+            Some(v) => v
+                .as_f64()
+                .filter(|l1| *l1 >= 0.0)
+                .ok_or_else(|| EngineError::Model("l1 must be a number >= 0".into()))?,
+        };
         let arch = Architecture {
             input_dim,
             layers: shapes,
@@ -173,6 +183,7 @@ impl Model {
             l2,
         };
         let mut network = Network::<f64>::zeros(&arch)?;
+        network.l1 = l1;
         for (i, (lv, layer)) in layers_v.iter().zip(&mut network.layers).enumerate() {
             let where_ = format!("layer {}: ", i + 1);
             let (units, fan_in) = layer.w.dim();

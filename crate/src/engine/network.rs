@@ -9,6 +9,7 @@ use super::kernels::Kernel;
 use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
+use super::penalty::Penalty;
 use super::quad::sum_squares;
 use super::real::Real;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
@@ -62,6 +63,8 @@ pub struct Network<T> {
     pub reduction: Reduction,
     /// L2 penalty strength (weights only).
     pub l2: f64,
+    /// L1 penalty strength (weights only); see [`Penalty`].
+    pub l1: f64,
     /// Which kernel runs the matrix products.
     pub kernel: Kernel,
 }
@@ -188,6 +191,7 @@ impl<T: Real> Network<T> {
             loss: arch.loss,
             reduction: arch.reduction,
             l2: arch.l2,
+            l1: 0.0,
             kernel: Kernel::default(),
         })
     }
@@ -263,6 +267,7 @@ impl<T: Real> Network<T> {
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
+            l1: self.l1,
             kernel: self.kernel,
         }
     }
@@ -310,17 +315,21 @@ impl<T: Real> Network<T> {
         Ok(trace)
     }
 
-    /// 1/2 * l2 * sum of squared weights.
+    /// The weight penalties this network's cost carries.
+    pub fn penalties(&self) -> Penalty {
+        Penalty {
+            l1: self.l1,
+            l2: self.l2,
+        }
+    }
+
+    /// l1 * sum |w| + 1/2 * l2 * sum of squared weights (see [`Penalty`]).
     pub fn penalty(&self) -> T {
-        if self.l2 == 0.0 {
+        let p = self.penalties();
+        if p.is_off() {
             return T::zero();
         }
-        let sq = self
-            .layers
-            .iter()
-            .map(|l| l.w.iter().fold(T::zero(), |s, &w| s + w * w))
-            .fold(T::zero(), |s, v| s + v);
-        T::from_f64(0.5 * self.l2) * sq
+        p.value(self.layers.iter().map(|l| flat(&l.w)))
     }
 
     /// Cost C of a traced batch: the reduced loss plus the L2 penalty. y: (N, outputs).
@@ -362,14 +371,14 @@ impl<T: Real> Network<T> {
         self.add_penalty_gradients(&mut grads.dw);
     }
 
-    /// Adds the L2 penalty's share, l2 W, to each layer's dC/dW.
+    /// Adds the penalties' share, l2 W + l1 sign(W), to each layer's dC/dW.
     pub fn add_penalty_gradients(&self, dw: &mut [Array2<T>]) {
-        if self.l2 == 0.0 {
+        let p = self.penalties();
+        if p.is_off() {
             return;
         }
-        let l2 = T::from_f64(self.l2);
         for (dw, layer) in dw.iter_mut().zip(&self.layers) {
-            dw.scaled_add(l2, &layer.w);
+            p.add_gradient(flat(&layer.w), flat_mut(dw));
         }
     }
 
@@ -386,7 +395,7 @@ impl<T: Real> Network<T> {
     }
 
     /// The loop form: backprop one example at a time and add up the gradients, each
-    /// scaled as the reduction says (1/N for mean), then add the L2 term once. Gives the
+    /// scaled as the reduction says (1/N for mean), then add the penalty terms once. Gives the
     /// same dW and db as the batch form; it exists to show that it does.
     pub fn gradients_per_example(
         &self,
@@ -399,6 +408,7 @@ impl<T: Real> Network<T> {
         let mut single = self.clone();
         single.reduction = Reduction::Sum;
         single.l2 = 0.0;
+        single.l1 = 0.0;
         let mut trace = Trace::new(&single, 1);
         let mut one = Gradients::new(&single, 1);
         let mut total = Gradients::new(self, 1);

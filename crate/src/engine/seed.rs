@@ -44,6 +44,7 @@ pub fn read(seed: &[u8]) -> Result<Trainer<f32>> {
     let run: Vec<f64> = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
     r.end()?;
     net.l2 = settings.l2;
+    net.l1 = settings.l1;
     net.kernel = settings.kernel;
     let mut trainer = Trainer::new(net, train, val, settings.config)?;
     trainer.restore_run(&run)?;
@@ -70,6 +71,7 @@ pub fn read_settings(trainer: &mut Trainer<f32>, bytes: &[u8]) -> Result<()> {
     r.end()?;
     trainer.set_config(s.config)?;
     trainer.net.l2 = s.l2;
+    trainer.net.l1 = s.l1;
     trainer.net.kernel = s.kernel;
     Ok(())
 }
@@ -80,6 +82,7 @@ const SETTINGS_MAGIC: &[u8; 8] = b"BPLSETS1";
 struct Settings {
     config: TrainConfig,
     l2: f64,
+    l1: f64,
     kernel: Kernel,
 }
 
@@ -120,6 +123,7 @@ impl Writer {
         self.u8(u8::from(c.shuffle));
         self.u64(c.seed);
         self.f64(trainer.net.l2);
+        self.f64(trainer.net.l1);
         self.u8(u8::from(trainer.net.kernel == Kernel::Simd));
     }
 
@@ -185,6 +189,7 @@ impl<'a> Reader<'a> {
         let shuffle = self.u8()? == 1;
         let seed = self.u64()?;
         let l2 = self.f64()?;
+        let l1 = self.f64()?;
         let kernel = if self.u8()? == 1 {
             Kernel::Simd
         } else {
@@ -199,7 +204,12 @@ impl<'a> Reader<'a> {
             seed,
         };
         config.check()?;
-        Ok(Settings { config, l2, kernel })
+        Ok(Settings {
+            config,
+            l2,
+            l1,
+            kernel,
+        })
     }
 
     fn u8(&mut self) -> Result<u8> {
@@ -268,6 +278,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use crate::engine::session::{Session, SessionConfig};
+    use crate::engine::settings::Regularization;
 
     #[test]
     fn a_seed_builds_the_same_trainer_that_then_trains_alike() {
@@ -296,11 +307,19 @@ mod tests {
         // Settings changed on the page reach the worker's trainer as checked there.
         let mut training = page.config.training.clone();
         training.learning_rate = 0.5;
-        training.l2 = 0.01;
-        page.set_training(training).unwrap();
+        training.regularization = Regularization::L2;
+        training.regularization_rate = 0.01;
+        page.set_training(training.clone()).unwrap();
         read_settings(&mut worker, &write_settings(&page.trainer)).unwrap();
         assert_eq!(worker.config, page.trainer.config);
         assert_eq!(worker.net.l2, 0.01);
+        assert_eq!(worker.net.l1, 0.0);
+        training.regularization = Regularization::L1;
+        training.regularization_rate = 0.003;
+        page.set_training(training).unwrap();
+        read_settings(&mut worker, &write_settings(&page.trainer)).unwrap();
+        assert_eq!((worker.net.l1, worker.net.l2), (0.003, 0.0));
+        assert_eq!(read(&write(&page.trainer)).unwrap().net.l1, 0.003);
         assert!(read_settings(&mut worker, &seed).is_err());
     }
 

@@ -3,209 +3,60 @@
 //! holds one of these behind one handle.
 
 use super::activation::Activation;
-use super::dataset::features::{Derived, InputTransform, Standardizer};
+use super::dataset::features::{InputTransform, Standardizer};
 use super::dataset::{csv, digits, generators, Dataset, Target};
 use super::error::{EngineError, Result};
 use super::grid::{Grid, Palette};
-use super::init::Init;
-use super::kernels::Kernel;
 use super::limits;
-use super::loss::{Loss, Reduction};
+use super::loss::Loss;
 use super::model_json::Model;
 use super::network::{Architecture, Network, Trace};
-use super::optim::Optimizer;
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 
-/// The dataset part of the configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DataConfig {
-    /// circles, xor, spirals, moons, blobs, toy1d, digits or csv.
-    pub kind: String,
-    /// Number of generated points.
-    pub points: usize,
-    /// Noise of the generators.
-    pub noise: f64,
-    /// Inner radius of circles.
-    pub factor: f64,
-    /// Classes of the spirals.
-    pub classes: usize,
-    /// Fraction of rows held out for validation.
-    pub validation: f64,
-    /// Seed of the generator and of the split.
-    pub seed: u64,
-    /// Digits only: use the first this many images (0 = all).
-    pub limit: usize,
-    /// Points the user added by clicking, [x1, x2, class] (2-D classification only).
-    pub added: Vec<[f64; 3]>,
-    /// Rows of the generated data the user removed (indices before `added`).
-    pub removed: Vec<usize>,
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        DataConfig {
-            kind: "circles".into(),
-            points: 400,
-            noise: 0.1,
-            factor: 0.5,
-            classes: 3,
-            validation: 0.5,
-            seed: 1,
-            limit: 0,
-            added: Vec::new(),
-            removed: Vec::new(),
-        }
-    }
-}
-
-/// One hidden layer as the page describes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerConfig {
-    /// Number of units.
-    pub units: usize,
-    /// Activation name.
-    pub activation: String,
-}
-
-/// The network part of the configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct NetConfig {
-    /// Hidden layers, input side first.
-    pub hidden: Vec<LayerConfig>,
-    /// Output activation, or "auto" (identity for the cross-entropy losses and
-    /// regression, sigmoid for a squared-error classifier).
-    pub output: String,
-    /// Loss name, or "auto" (sigmoid or softmax cross-entropy for classes, mse for values).
-    pub loss: String,
-    /// Reduction of the loss over a batch: mean or sum.
-    pub reduction: String,
-    /// Initialiser name.
-    pub init: String,
-    /// Standard deviation of the gaussian initialiser.
-    pub init_std: f64,
-    /// Seed of the initial weights.
-    pub seed: u64,
-}
-
-impl Default for NetConfig {
-    fn default() -> Self {
-        NetConfig {
-            hidden: vec![
-                LayerConfig {
-                    units: 4,
-                    activation: "tanh".into(),
-                },
-                LayerConfig {
-                    units: 2,
-                    activation: "tanh".into(),
-                },
-            ],
-            output: "auto".into(),
-            loss: "auto".into(),
-            reduction: "mean".into(),
-            init: "xavier".into(),
-            init_std: 0.1,
-            seed: 1,
-        }
-    }
-}
-
-/// The training part of the configuration; it can change without a reset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TrainingConfig {
-    /// sgd, momentum or adam.
-    pub optimizer: String,
-    /// Step size.
-    pub learning_rate: f64,
-    /// Rows per mini-batch.
-    pub batch_size: usize,
-    /// L2 penalty strength.
-    pub l2: f64,
-    /// Multiplier of the learning rate after each epoch.
-    pub lr_decay: f64,
-    /// Reshuffle every epoch.
-    pub shuffle: bool,
-    /// Matrix kernel: simd (the default) or scalar, for comparison.
-    pub kernel: String,
-}
-
-impl Default for TrainingConfig {
-    fn default() -> Self {
-        TrainingConfig {
-            optimizer: "sgd".into(),
-            learning_rate: 0.03,
-            batch_size: 10,
-            l2: 0.0,
-            lr_decay: 1.0,
-            shuffle: true,
-            kernel: "simd".into(),
-        }
-    }
-}
-
-/// Input transforms the page offers.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FeatureConfig {
-    /// Derived 2-D features by name (x1^2, x2^2, x1*x2, sin(x1), sin(x2)).
-    pub derived: Vec<String>,
-    /// Standardise every feature with the training rows' mean and std.
-    pub standardize: bool,
-}
-
-/// Everything a lab session is built from; the page's state, minus view settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SessionConfig {
-    /// What data.
-    pub data: DataConfig,
-    /// Input transforms.
-    pub features: FeatureConfig,
-    /// What network.
-    pub network: NetConfig,
-    /// How it trains.
-    pub training: TrainingConfig,
-}
+pub use super::settings::{
+    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, SessionConfig, TrainingConfig,
+};
 
 impl SessionConfig {
-    /// Parses the JSON the page sends; missing keys take their defaults.
-    pub fn from_json(text: &str) -> Result<Self> {
-        limits::check_file_size("configuration", text.len())?;
-        serde_json::from_str(text).map_err(|e| EngineError::Model(format!("configuration: {e}")))
-    }
-
-    fn train_config(&self) -> Result<TrainConfig> {
+    fn train_config(&self) -> TrainConfig {
         let t = &self.training;
-        Ok(TrainConfig {
+        TrainConfig {
             batch_size: t.batch_size,
             learning_rate: t.learning_rate,
             lr_decay: t.lr_decay,
-            optimizer: Optimizer::parse(&t.optimizer)?,
+            optimizer: t.optimizer,
             shuffle: t.shuffle,
             seed: self.data.seed ^ 0x5eed,
-        })
+        }
     }
 }
 
 /// Builds the dataset a configuration names. `bytes` carries an uploaded CSV's text
-/// or the digits file.
-pub fn load_dataset(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
+/// or the digits file. What could not be applied as asked (removed rows that do not
+/// exist) is said in `notes`.
+pub fn load_dataset(
+    cfg: &DataConfig,
+    bytes: Option<&[u8]>,
+    notes: &mut Vec<String>,
+) -> Result<Dataset> {
     let data = generate(cfg, bytes)?;
     if cfg.added.is_empty() && cfg.removed.is_empty() {
         return Ok(data);
     }
-    edit_points(data, &cfg.added, &cfg.removed)
+    edit_points(data, &cfg.added, &cfg.removed, notes)
 }
 
-/// Applies the user's clicks: drops `removed` rows, appends `added` points.
-fn edit_points(data: Dataset, added: &[[f64; 3]], removed: &[usize]) -> Result<Dataset> {
+/// Applies the user's clicks: drops `removed` rows, appends `added` points. Removed
+/// rows past the data's end are skipped, with a note naming them.
+fn edit_points(
+    data: Dataset,
+    added: &[[f64; 3]],
+    removed: &[usize],
+    notes: &mut Vec<String>,
+) -> Result<Dataset> {
     let Target::Classes { labels, names } = &data.target else {
         return Err(EngineError::Data(
             "points can be added to classification data only".into(),
@@ -224,10 +75,23 @@ fn edit_points(data: Dataset, added: &[[f64; 3]], removed: &[usize]) -> Result<D
         )));
     }
     let mut keep = vec![true; data.rows()];
+    let mut missing = Vec::new();
     for &r in removed {
-        if let Some(k) = keep.get_mut(r) {
-            *k = false;
+        match keep.get_mut(r) {
+            Some(k) => *k = false,
+            None => missing.push(r),
         }
+    }
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(5).map(|r| r.to_string()).collect();
+        let more = if missing.len() > 5 { ", ..." } else { "" };
+        notes.push(format!(
+            "data.removed (removed points): row{} {}{more} do{} not exist (the generated data has rows 0 to {}); ignored",
+            if missing.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if missing.len() == 1 { "es" } else { "" },
+            data.rows().saturating_sub(1)
+        ));
     }
     let mut xs = Vec::with_capacity(2 * (data.rows() + added.len()));
     let mut new_labels = Vec::with_capacity(data.rows() + added.len());
@@ -268,14 +132,14 @@ fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
     let need = |what: &str| {
         bytes.ok_or_else(|| EngineError::Data(format!("the {what} has not been loaded")))
     };
-    match cfg.kind.as_str() {
-        "circles" => generators::circles(cfg.points, cfg.factor, cfg.noise, rng),
-        "xor" => generators::xor(cfg.points, cfg.noise, rng),
-        "spirals" => generators::spirals(cfg.points, cfg.classes, cfg.noise, rng),
-        "moons" => generators::moons(cfg.points, cfg.noise, rng),
-        "blobs" => generators::cmu_blobs(rng),
-        "toy1d" => generators::toy_1d(cfg.points),
-        "digits" => {
+    match cfg.kind {
+        DatasetKind::Circles => generators::circles(cfg.points, cfg.factor, cfg.noise, rng),
+        DatasetKind::Xor => generators::xor(cfg.points, cfg.noise, rng),
+        DatasetKind::Spirals => generators::spirals(cfg.points, cfg.classes, cfg.noise, rng),
+        DatasetKind::Moons => generators::moons(cfg.points, cfg.noise, rng),
+        DatasetKind::Blobs => generators::cmu_blobs(rng),
+        DatasetKind::Toy1d => generators::toy_1d(cfg.points),
+        DatasetKind::Digits => {
             let all = digits::decode(need("digits file")?)?;
             if cfg.limit > 0 && cfg.limit < all.rows() {
                 let idx: Vec<usize> = (0..cfg.limit).collect();
@@ -284,47 +148,31 @@ fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
                 Ok(all)
             }
         }
-        "csv" => {
+        DatasetKind::Csv => {
             let text = std::str::from_utf8(need("CSV file")?)
                 .map_err(|e| EngineError::Data(format!("the CSV is not UTF-8 text: {e}")))?;
             csv::parse(text)
         }
-        other => Err(EngineError::Data(format!(
-            "unknown dataset \"{other}\" (known: circles, xor, spirals, moons, blobs, toy1d, digits, csv)"
-        ))),
     }
 }
 
-fn kernel(t: &TrainingConfig) -> Result<Kernel> {
-    Kernel::parse(&t.kernel).ok_or_else(|| {
-        EngineError::Model(format!(
-            "unknown kernel \"{}\" (known: simd, scalar)",
-            t.kernel
-        ))
-    })
-}
-
 /// The output layer and loss a task gets.
-fn output_and_loss(cfg: &NetConfig, target: &Target) -> Result<(usize, Activation, Loss)> {
+fn output_and_loss(cfg: &NetConfig, target: &Target) -> (usize, Activation, Loss) {
     let (units, auto_loss) = match target {
         Target::Classes { names, .. } if names.len() <= 2 => (1, Loss::SigmoidCrossEntropy),
         Target::Classes { names, .. } => (names.len(), Loss::SoftmaxCrossEntropy),
         Target::Values { y, .. } => (y.ncols(), Loss::Mse),
     };
-    let loss = if cfg.loss == "auto" {
-        auto_loss
-    } else {
-        Loss::parse(&cfg.loss)?
-    };
+    let loss = cfg.loss.unwrap_or(auto_loss);
     if loss == Loss::SoftmaxCrossEntropy && units == 1 {
-        return Ok((2, Activation::Identity, loss));
+        return (2, Activation::Identity, loss);
     }
-    let activation = match cfg.output.as_str() {
-        "auto" if loss.is_cross_entropy() || target.class_count().is_none() => Activation::Identity,
-        "auto" => Activation::Sigmoid,
-        name => Activation::parse(name)?,
+    let activation = match cfg.output {
+        Some(a) => a,
+        None if loss.is_cross_entropy() || target.class_count().is_none() => Activation::Identity,
+        None => Activation::Sigmoid,
     };
-    Ok((units, activation, loss))
+    (units, activation, loss)
 }
 
 /// A configured dataset, network and trainer, with view buffers.
@@ -344,6 +192,9 @@ pub struct Session {
     pub trainer: Trainer<f32>,
     /// Heatmaps over the input plane (2-D data only).
     pub grid: Option<Grid>,
+    /// What the build could not do as configured (e.g. removed rows that do not
+    /// exist), for the page to show.
+    pub notes: Vec<String>,
     all_x: Array2<f32>,
     all_trace: Trace<f32>,
     predictions: Vec<f32>,
@@ -355,19 +206,23 @@ pub struct Session {
 impl Session {
     /// Builds everything from a configuration; `bytes` as in [`load_dataset`].
     pub fn new(config: SessionConfig, bytes: Option<&[u8]>) -> Result<Self> {
-        let data = load_dataset(&config.data, bytes)?;
-        Self::with_data(config, data)
+        config.validate()?;
+        let mut notes = Vec::new();
+        let data = load_dataset(&config.data, bytes, &mut notes)?;
+        let mut session = Self::with_data(config, data)?;
+        session.notes = notes;
+        Ok(session)
     }
 
     /// Builds a session around an already loaded dataset.
     pub fn with_data(config: SessionConfig, data: Dataset) -> Result<Self> {
         data.check_finite()?;
-        let train_cfg = config.train_config()?;
+        config.validate()?;
+        let train_cfg = config.train_config();
         let rng = &mut StdRng::seed_from_u64(config.data.seed);
         let mut idx: Vec<usize> = (0..data.rows()).collect();
         rand::seq::SliceRandom::shuffle(idx.as_mut_slice(), rng);
-        let n_val =
-            ((data.rows() as f64) * config.data.validation.clamp(0.0, 0.9)).round() as usize;
+        let n_val = ((data.rows() as f64) * config.data.validation).round() as usize;
         let n_train = data.rows() - n_val;
         if n_train == 0 {
             return Err(EngineError::Data("no rows left for training".into()));
@@ -377,14 +232,8 @@ impl Session {
         let (mut train_rows, mut val_rows) = (idx[..n_train].to_vec(), idx[n_train..].to_vec());
         train_rows.sort_unstable();
         val_rows.sort_unstable();
-        let derived = config
-            .features
-            .derived
-            .iter()
-            .map(|n| Derived::parse(n))
-            .collect::<Result<Vec<_>>>()?;
         let mut transform = InputTransform {
-            derived,
+            derived: config.features.derived.clone(),
             standardizer: None,
         };
         let train_raw = data.select(&train_rows);
@@ -392,23 +241,24 @@ impl Session {
             let x = transform.apply(train_raw.x.view())?;
             transform.standardizer = Some(Standardizer::fit(x.view()));
         }
-        let (out_units, out_act, loss) = output_and_loss(&config.network, &data.target)?;
+        let (out_units, out_act, loss) = output_and_loss(&config.network, &data.target);
         let mut layers = Vec::with_capacity(config.network.hidden.len() + 1);
         for l in &config.network.hidden {
-            layers.push((l.units, Activation::parse(&l.activation)?));
+            layers.push((l.units, l.activation));
         }
+        let penalty = config.training.penalty();
         layers.push((out_units, out_act));
         let arch = Architecture {
             input_dim: transform.output_dim(data.features()),
             layers,
             loss,
-            reduction: Reduction::parse(&config.network.reduction)?,
-            l2: config.training.l2,
+            reduction: config.network.reduction,
+            l2: penalty.l2,
         };
         let mut net = Network::<f64>::zeros(&arch)?;
-        net.kernel = kernel(&config.training)?;
-        let init = Init::parse(&config.network.init, config.network.init_std)?;
-        init.apply(
+        net.l1 = penalty.l1;
+        net.kernel = config.training.kernel;
+        config.network.initializer().apply(
             &mut net,
             0.0,
             &mut StdRng::seed_from_u64(config.network.seed),
@@ -443,6 +293,7 @@ impl Session {
             transform,
             trainer,
             grid,
+            notes: Vec::new(),
             all_x,
             all_trace,
             point_trace,
@@ -453,16 +304,12 @@ impl Session {
     pub fn set_training(&mut self, training: TrainingConfig) -> Result<()> {
         let mut next = self.config.clone();
         next.training = training;
-        let cfg = next.train_config()?;
-        if !(next.training.l2.is_finite() && next.training.l2 >= 0.0) {
-            return Err(EngineError::Model(format!(
-                "l2 must be >= 0, got {}",
-                next.training.l2
-            )));
-        }
-        self.trainer.set_config(cfg)?;
-        self.trainer.net.l2 = next.training.l2;
-        self.trainer.net.kernel = kernel(&next.training)?;
+        next.validate()?;
+        self.trainer.set_config(next.train_config())?;
+        let penalty = next.training.penalty();
+        self.trainer.net.l2 = penalty.l2;
+        self.trainer.net.l1 = penalty.l1;
+        self.trainer.net.kernel = next.training.kernel;
         self.config = next;
         Ok(())
     }
@@ -602,5 +449,71 @@ impl Session {
         let x = self.transform.apply(d.x.view())?;
         let y = d.target.matrix(self.trainer.net.output_dim())?;
         Ok((x, y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::settings::Regularization;
+
+    #[test]
+    fn removed_rows_past_the_end_are_named_not_dropped_silently() {
+        let (config, notes) =
+            SessionConfig::parse(r#"{"data": {"points": 40, "removed": [3, 40, 900]}}"#).unwrap();
+        assert!(notes.is_empty());
+        let s = Session::new(config, None).unwrap();
+        assert_eq!(s.data.rows(), 39, "row 3 went, the others do not exist");
+        assert_eq!(
+            s.notes,
+            ["data.removed (removed points): rows 40, 900 do not exist (the generated data has rows 0 to 39); ignored"]
+        );
+        let clean = Session::new(
+            SessionConfig::from_json(r#"{"data": {"points": 40, "removed": [3]}}"#).unwrap(),
+            None,
+        )
+        .unwrap();
+        assert!(clean.notes.is_empty());
+    }
+
+    #[test]
+    fn a_bad_value_set_in_rust_is_refused_as_a_parsed_one_would_be() {
+        let mut c = SessionConfig::default();
+        c.data.validation = 1.0;
+        let e = Session::new(c, None).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "for data.validation (ratio of validation data); allowed: a number from 0 to 0.9"
+            ),
+            "{e}"
+        );
+        let e = SessionConfig::parse(r#"{"data": {"validation": 1.5}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("model: configuration: invalid value: number `1.5` for data.validation"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_regularisation_setting_reaches_the_network_and_changes_live() {
+        let c = SessionConfig::from_json(
+            r#"{"training": {"regularization": "l1", "regularization_rate": 0.01}}"#,
+        )
+        .unwrap();
+        let mut s = Session::new(c, None).unwrap();
+        assert_eq!((s.trainer.net.l1, s.trainer.net.l2), (0.01, 0.0));
+        let model = s.export_model();
+        assert!(model.contains("\"l1\":0.01"), "{model}");
+        let mut t = s.config.training.clone();
+        t.regularization = Regularization::L2;
+        s.set_training(t.clone()).unwrap();
+        assert_eq!((s.trainer.net.l1, s.trainer.net.l2), (0.0, 0.01));
+        t.regularization_rate = -1.0;
+        assert!(s.set_training(t).is_err());
+        assert_eq!(s.trainer.net.l2, 0.01, "a refused change changes nothing");
+        let old = SessionConfig::from_json(r#"{"training": {"l2": 0.02}}"#).unwrap();
+        assert_eq!(Session::new(old, None).unwrap().trainer.net.l2, 0.02);
     }
 }

@@ -58,13 +58,13 @@ impl TrainConfig {
         {
             return Err(EngineError::Model(format!(
                 "the learning rate must be between 0 and 1000, got {}",
-                self.learning_rate
+                super::settings::readable(self.learning_rate)
             )));
         }
         if !(self.lr_decay.is_finite() && self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
             return Err(EngineError::Model(format!(
                 "the learning-rate decay must be in (0, 1], got {}",
-                self.lr_decay
+                super::settings::readable(self.lr_decay)
             )));
         }
         Ok(())

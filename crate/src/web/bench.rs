@@ -7,7 +7,6 @@
 
 use super::js_error;
 use crate::engine::dataset::Target;
-use crate::engine::init::Init;
 use crate::engine::kernels::{gemm_abt, Kernel};
 use crate::engine::network::Network;
 use crate::engine::session::{Session, SessionConfig};
@@ -59,8 +58,8 @@ fn f64_trainer(config: &SessionConfig, data: Option<&[u8]>) -> Result<Trainer<f6
     let f32_net = &session.trainer.net;
     let mut net = Network::<f64>::zeros(&f32_net.architecture())?;
     net.kernel = f32_net.kernel;
-    let init = Init::parse(&config.network.init, config.network.init_std)?;
-    init.apply(
+    net.l1 = f32_net.l1;
+    config.network.initializer().apply(
         &mut net,
         0.0,
         &mut StdRng::seed_from_u64(config.network.seed),

@@ -20,6 +20,7 @@ pub struct Lab {
     raw_x: Vec<f32>,
     views: crate::engine::views::ViewState,
     pub(super) shown: Option<ShownMoment>,
+    notes: Vec<String>,
 }
 
 impl Lab {
@@ -41,11 +42,14 @@ impl Lab {
 #[wasm_bindgen]
 impl Lab {
     /// Builds a lab from the page's configuration JSON. `data` carries an uploaded
-    /// CSV's bytes or the digits file, when the configuration names them.
+    /// CSV's bytes or the digits file, when the configuration names them. Throws on a
+    /// value a setting cannot take, naming it; what it could build around (unknown
+    /// keys, removed rows that do not exist) is in `notes()`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, data: Option<Vec<u8>>) -> Result<Lab, JsError> {
-        let config = SessionConfig::from_json(config_json).map_err(js_error)?;
+        let (config, mut notes) = SessionConfig::parse(config_json).map_err(js_error)?;
         let session = Session::new(config, data.as_deref()).map_err(js_error)?;
+        notes.extend(session.notes.iter().cloned());
         let d = &session.data;
         let labels = match &d.target {
             Target::Classes { labels, .. } => labels.iter().map(|&l| l as u32).collect(),
@@ -63,7 +67,14 @@ impl Lab {
             raw_x,
             views: Default::default(),
             shown: None,
+            notes,
         })
+    }
+
+    /// What the build could not take as configured, as a JSON list of messages for
+    /// the page to show: unknown keys (ignored), removed rows that do not exist.
+    pub fn notes(&self) -> String {
+        serde_json::to_string(&self.notes).unwrap_or_default()
     }
 
     /// Runs `n` training steps. Throws (and keeps the last good weights) if training
@@ -161,8 +172,7 @@ impl Lab {
     /// Changes the training settings (JSON of the `training` part) without a reset.
     #[wasm_bindgen(js_name = setTraining)]
     pub fn set_training(&mut self, training_json: &str) -> Result<(), JsError> {
-        let t: TrainingConfig = serde_json::from_str(training_json)
-            .map_err(|e| JsError::new(&format!("training settings: {e}")))?;
+        let t = TrainingConfig::from_json(training_json).map_err(js_error)?;
         self.session.set_training(t).map_err(js_error)
     }
 

@@ -60,6 +60,30 @@ pub fn gradient_check(
     api::gradient_check(model_json, csv, epsilon).map_err(js_error)
 }
 
+/// The settings table, read once by the page at load: every setting's path, label,
+/// kind, range, default and options, and the training paces, as JSON (see the
+/// engine's `settings::table_json`). The page repeats none of it.
+#[wasm_bindgen(js_name = settingsTable)]
+pub fn settings_table() -> String {
+    crate::engine::settings::table_json()
+}
+
+/// Checks settings the page reads back (a saved session, a lesson, an imported
+/// model's configuration): `{"settings": {...every key...}, "notes": ["..."]}`. A
+/// value out of range or of the wrong kind gets its default and a note naming the
+/// field, the value and the range; an unknown key a note. Throws only when the text
+/// is not a JSON object.
+#[wasm_bindgen(js_name = checkSettings)]
+pub fn check_settings(settings_json: &str) -> Result<String, JsError> {
+    use crate::engine::settings::{Mode, Settings};
+    crate::engine::limits::check_file_size("settings", settings_json.len()).map_err(js_error)?;
+    let value: serde_json::Value = serde_json::from_str(settings_json)
+        .map_err(|e| JsError::new(&format!("the settings are not JSON: {e}")))?;
+    let checked = Settings::check(&value, Mode::Lenient).map_err(js_error)?;
+    let notes: Vec<String> = checked.notes.into_iter().map(|n| n.message).collect();
+    Ok(serde_json::json!({ "settings": checked.settings.to_value(), "notes": notes }).to_string())
+}
+
 /// A shareable link (the part after the page address's `#`) for a configuration's JSON
 /// (missing keys take their defaults) and, optionally, a model file's text. Throws if
 /// either is invalid.

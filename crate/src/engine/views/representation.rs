@@ -470,7 +470,7 @@ mod tests {
             .iter()
             .map(|&units| LayerConfig {
                 units,
-                activation: "tanh".into(),
+                activation: crate::engine::activation::Activation::Tanh,
             })
             .collect();
         Session::new(config, None).expect("a circles session")
