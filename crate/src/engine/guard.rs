@@ -5,7 +5,7 @@
 
 use super::activation::Activation;
 use super::network::Network;
-use super::real::Real;
+use super::number::Real;
 use ndarray::ArrayView2;
 
 /// Weight of the newest cost in the smoothed cost.

@@ -3,7 +3,7 @@
 
 use super::error::{EngineError, Result};
 use super::network::Network;
-use super::real::Real;
+use super::number::Real;
 use rand::{Rng, RngExt};
 
 /// How initial weights are drawn; biases start at zero unless a bias value is given.

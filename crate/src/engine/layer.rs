@@ -8,8 +8,10 @@
 
 use super::activation::Activation;
 use super::flat::flat;
-use super::kernels::{gemm_abt, gemm_rows, transpose, Kernel, Start, Strided};
-use super::real::Real;
+use super::number::gemm_abt::gemm_abt;
+use super::number::gemm_rows::{gemm_rows, Start, Strided};
+use super::number::kernel::{transpose, Kernel};
+use super::number::Real;
 use ndarray::{Array1, Array2};
 
 /// A dense layer's parameters and non-linearity.

@@ -254,7 +254,7 @@ impl Param {
     /// Checks that the parameter exists in `net`.
     pub fn check<T>(self, net: &Network<T>) -> Result<()>
     where
-        T: super::real::Real,
+        T: super::number::Real,
     {
         let ok = net
             .layers

@@ -5,7 +5,7 @@
 
 use super::activation::sigmoid;
 use super::error::{EngineError, Result};
-use super::real::Real;
+use super::number::Real;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
 
 /// The per-row cost.

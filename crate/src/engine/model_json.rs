@@ -8,7 +8,7 @@ use super::error::{EngineError, Result};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::network::{Architecture, Network};
-use super::real::Real;
+use super::number::Real;
 use serde_json::{json, Map, Value};
 
 /// The `format` field every model file carries.

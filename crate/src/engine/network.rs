@@ -5,12 +5,12 @@
 use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
-use super::kernels::Kernel;
 use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
-use super::quad::sum_squares;
-use super::real::Real;
+use super::number::kernel::Kernel;
+use super::number::reduce::sum_squares;
+use super::number::Real;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
 /// The architecture, without weights: what a user picks on the page.

@@ -4,7 +4,7 @@
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
 use super::network::{Gradients, Network};
-use super::real::Real;
+use super::number::Real;
 use ndarray::{Array1, Array2, Zip};
 
 /// The update rule.

@@ -15,8 +15,8 @@ use super::flat::{flat, flat_mut};
 use super::layer::Dense;
 use super::loss::Loss;
 use super::network::{Gradients, Network};
-use super::quad::Quad;
-use super::real::Real;
+use super::number::lanes::Lanes;
+use super::number::Real;
 use ndarray::{ArrayView1, ArrayViewMut1};
 
 /// Most examples in a panel: four registers of four lanes.
@@ -181,12 +181,12 @@ impl<T: Real> Panels<T> {
             } else {
                 (T::one(), scale + scale)
             };
-            let (k, mut sq) = (T::Quad::splat(k), T::Quad::splat(T::zero()));
+            let (k, mut sq) = (T::Lanes::splat(k), T::Lanes::splat(T::zero()));
             let lanes4 = d
                 .chunks_exact_mut(4)
                 .zip(a.chunks_exact(4).zip(y.chunks_exact(4)));
             for (d, (a, y)) in lanes4 {
-                let diff = T::Quad::load(a) - T::Quad::load(y);
+                let diff = T::Lanes::load(a) - T::Lanes::load(y);
                 sq = sq + diff * diff;
                 (k * diff).store(d);
             }
@@ -264,16 +264,16 @@ fn forward<T: Real, const NV: usize>(
     let fan_in = a_prev.len() / lanes;
     let units = z.chunks_exact_mut(lanes).zip(a.chunks_exact_mut(lanes));
     for (((zj, aj), wj), &bj) in units.zip(w.chunks_exact(fan_in)).zip(b) {
-        let mut acc = [T::Quad::splat(bj); NV];
+        let mut acc = [T::Lanes::splat(bj); NV];
         for (&wji, ai) in wj.iter().zip(a_prev.chunks_exact(lanes)) {
-            let s = T::Quad::splat(wji);
+            let s = T::Lanes::splat(wji);
             for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = *acc + s * T::Quad::load(&ai[4 * v..]);
+                *acc = *acc + s * T::Lanes::load(&ai[4 * v..]);
             }
         }
         for (v, &acc) in acc.iter().enumerate() {
             acc.store(&mut zj[4 * v..]);
-            let av = f.apply_quad::<T>(acc);
+            let av = f.apply_lanes::<T>(acc);
             let av = if used < 4 * v + 4 {
                 av.keep_first(used.saturating_sub(4 * v))
             } else {
@@ -308,26 +308,26 @@ fn backward<T: Real, const NV: usize>(
         .chunks_exact_mut(lanes)
         .zip(z.chunks_exact(lanes).zip(a.chunks_exact(lanes)));
     for (((dj, (zj, aj)), dwj), dbj) in units.zip(dw.chunks_exact_mut(fan_in)).zip(db.iter_mut()) {
-        let d: [T::Quad; NV] = std::array::from_fn(|v| {
-            let lane = |s: &[T]| T::Quad::load(&s[4 * v..]);
-            f.scale_quad::<T>(lane(dj), lane(zj), lane(aj))
+        let d: [T::Lanes; NV] = std::array::from_fn(|v| {
+            let lane = |s: &[T]| T::Lanes::load(&s[4 * v..]);
+            f.scale_lanes::<T>(lane(dj), lane(zj), lane(aj))
         });
         for (v, d) in d.iter().enumerate() {
             d.store(&mut dj[4 * v..]);
         }
         *dbj = add(*dbj, d.iter().skip(1).fold(d[0], |s, &x| s + x).sum());
         let dot = |ai: &[T]| {
-            (1..NV).fold(d[0] * T::Quad::load(ai), |s, v| {
-                s + d[v] * T::Quad::load(&ai[4 * v..])
+            (1..NV).fold(d[0] * T::Lanes::load(ai), |s, v| {
+                s + d[v] * T::Lanes::load(&ai[4 * v..])
             })
         };
         // Four weights at a time, so that their dot products share one reduction.
         let mut dw4 = dwj.chunks_exact_mut(4);
         let mut a4 = a_prev.chunks_exact(4 * lanes);
         for (dw, a) in (&mut dw4).zip(&mut a4) {
-            let dots = T::Quad::sum4(std::array::from_fn(|r| dot(&a[r * lanes..])));
+            let dots = T::Lanes::sum4(std::array::from_fn(|r| dot(&a[r * lanes..])));
             let sums = if accumulate {
-                T::Quad::load(dw) + dots
+                T::Lanes::load(dw) + dots
             } else {
                 dots
             };
@@ -344,11 +344,11 @@ fn backward<T: Real, const NV: usize>(
     if let Some(da_prev) = da_prev {
         let w = flat(&layer.w);
         for (i, dai) in da_prev.chunks_exact_mut(lanes).enumerate() {
-            let mut acc = [T::Quad::splat(T::zero()); NV];
+            let mut acc = [T::Lanes::splat(T::zero()); NV];
             for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {
-                let s = T::Quad::splat(wj[i]);
+                let s = T::Lanes::splat(wj[i]);
                 for (v, acc) in acc.iter_mut().enumerate() {
-                    *acc = *acc + s * T::Quad::load(&dj[4 * v..]);
+                    *acc = *acc + s * T::Lanes::load(&dj[4 * v..]);
                 }
             }
             for (v, acc) in acc.iter().enumerate() {

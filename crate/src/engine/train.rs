@@ -6,12 +6,13 @@ use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
 use super::guard::{Blowup, Guard};
-use super::kernels::Kernel;
 use super::network::{Gradients, Network, Trace};
+use super::number::kernel::Kernel;
+use super::number::lanes::Lanes;
+use super::number::reduce::all_finite;
+use super::number::Real;
 use super::optim::{OptimState, Optimizer};
 use super::panel::{BatchOutcome, Panels, Source};
-use super::quad::all_finite;
-use super::real::Real;
 use super::timeline::{Moment, Timeline};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
@@ -361,7 +362,11 @@ impl<T: Real> Trainer<T> {
             last_val: None,
             last_good: net.clone(),
             val_trace: Trace::new(&net, val.len()),
-            panels: if T::PANELS { Panels::new(&net) } else { None },
+            panels: if T::Lanes::PAY {
+                Panels::new(&net)
+            } else {
+                None
+            },
             timeline,
             guard: Guard::new(&net),
             checkpoint: net.clone(),
@@ -559,7 +564,9 @@ impl<T: Real> Trainer<T> {
     /// kernel is SIMD, else through the trace.
     fn gradients(&mut self, n: usize) -> BatchOutcome<T> {
         let batch = &self.order[self.cursor..self.cursor + n];
-        if let (true, Some(panels), Kernel::Simd) = (T::PANELS, &mut self.panels, self.net.kernel) {
+        if let (true, Some(panels), Kernel::Simd) =
+            (T::Lanes::PAY, &mut self.panels, self.net.kernel)
+        {
             let rows = Source {
                 x: flat(&self.train.x),
                 y: flat(&self.train.y),

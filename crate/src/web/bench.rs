@@ -2,14 +2,15 @@
 //! wall-clock budget, or multiply square matrices, and report the rate. The network,
 //! data and trainer are built exactly as the page builds them (`Session::new`); the f64
 //! variant rebuilds the same pieces over f64. The products are the engine's own layer
-//! kernel for long reductions (`kernels::gemm_abt`, C = A B^T), with ndarray's
+//! kernel for long reductions (`number::gemm_abt`, C = A B^T), with ndarray's
 //! `general_mat_mul` beside it.
 
 use super::js_error;
 use crate::engine::dataset::Target;
 use crate::engine::init::Init;
-use crate::engine::kernels::{gemm_abt, Kernel};
 use crate::engine::network::Network;
+use crate::engine::number::gemm_abt::gemm_abt;
+use crate::engine::number::kernel::Kernel;
 use crate::engine::session::{Session, SessionConfig};
 use crate::engine::train::{evaluate, Rows, Trainer};
 use crate::engine::{EngineError, Real};
