@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod api;
+pub mod batch;
 pub mod collapse;
 pub mod dataset;
 pub mod error;
@@ -11,7 +12,6 @@ pub mod gradcheck;
 pub mod grid;
 pub mod guard;
 pub mod init;
-pub mod layer;
 pub mod ledger;
 pub mod limits;
 pub mod link;
@@ -20,9 +20,11 @@ pub mod model_json;
 pub mod network;
 pub mod nudge;
 pub mod number;
+pub mod ops;
 pub mod optim;
-pub mod panel;
+pub mod penalty;
 pub mod session;
+pub mod step;
 pub mod timeline;
 pub mod train;
 pub mod views;

@@ -1,17 +1,20 @@
-//! A stack of dense layers with a loss: the forward pass that keeps its trace, and
+//! A sequence of operations with a loss: the forward pass that keeps its trace, and
 //! backprop over a whole batch (the vectorised four fundamental equations) or one
-//! example at a time (the loop form the notebooks start from).
+//! example at a time (the loop form the notebooks start from). Everything here goes
+//! through [`crate::engine::ops::Operation`]; no layer kind is named but where an architecture is built.
 
 use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
-use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::number::kernel::Kernel;
 use super::number::reduce::sum_squares;
 use super::number::Real;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use super::ops::dense::Dense;
+use super::ops::{Op, Outputs, Pass, Saved};
+use super::penalty;
+use ndarray::{s, Array2, ArrayD, ArrayView1, ArrayView2, Axis, Ix1, Ix2};
 
 /// The architecture, without weights: what a user picks on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,13 +52,13 @@ impl Architecture {
     }
 }
 
-/// A dense network over the real type `T`.
+/// A network over the real type `T`: operations, input side first, and a loss.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network<T> {
     /// Width of an input row.
     pub input_dim: usize,
-    /// Layers, input side first.
-    pub layers: Vec<Dense<T>>,
+    /// The operations, input side first.
+    pub layers: Vec<Op<T>>,
     /// Cost of the output.
     pub loss: Loss,
     /// Mean or sum over the rows of a batch.
@@ -75,7 +78,7 @@ pub struct Trace<T> {
     pub z: Vec<Array2<T>>,
     /// a[0] is the input, a[l + 1] = f(z[l]): (capacity, width).
     pub a: Vec<Array2<T>>,
-    w_t: Vec<T>,
+    scratch: Vec<T>,
 }
 
 impl<T: Real> Trace<T> {
@@ -83,12 +86,17 @@ impl<T: Real> Trace<T> {
     pub fn new(net: &Network<T>, capacity: usize) -> Self {
         let mut a = vec![Array2::zeros((capacity, net.input_dim))];
         let mut z = Vec::with_capacity(net.layers.len());
-        for layer in &net.layers {
-            z.push(Array2::zeros((capacity, layer.units())));
-            a.push(Array2::zeros((capacity, layer.units())));
+        for op in &net.layers {
+            z.push(Array2::zeros((capacity, op.output_len())));
+            a.push(Array2::zeros((capacity, op.output_len())));
         }
-        let w_t = vec![T::zero(); net.layers.iter().map(|l| l.w.len()).max().unwrap_or(0)];
-        Trace { rows: 0, z, a, w_t }
+        let scratch = vec![T::zero(); net.scratch_len(capacity)];
+        Trace {
+            rows: 0,
+            z,
+            a,
+            scratch,
+        }
     }
 
     /// Rows filled by the last forward pass.
@@ -122,13 +130,13 @@ impl<T: Real> Trace<T> {
     }
 }
 
-/// dC/dW and dC/db of every layer, and the deltas dC/dz that produced them.
+/// dC/dtheta of every parameter of every operation, and the deltas dC/dz that
+/// produced them.
 #[derive(Debug, Clone)]
 pub struct Gradients<T> {
-    /// dC/dW per layer, shaped like W.
-    pub dw: Vec<Array2<T>>,
-    /// dC/db per layer, shaped like b.
-    pub db: Vec<Array1<T>>,
+    /// Per operation, one gradient per parameter, shaped like it, in the order of
+    /// [`crate::engine::ops::Operation::params`].
+    pub params: Vec<Vec<ArrayD<T>>>,
     /// delta = dC/dz per layer: (capacity, units); the first `rows` of the last pass.
     pub delta: Vec<Array2<T>>,
     scratch: Vec<T>,
@@ -138,35 +146,43 @@ impl<T: Real> Gradients<T> {
     /// Zeroed buffers for batches of up to `capacity` rows.
     pub fn new(net: &Network<T>, capacity: usize) -> Self {
         Gradients {
-            dw: net
-                .layers
-                .iter()
-                .map(|l| Array2::zeros(l.w.raw_dim()))
-                .collect(),
-            db: net
-                .layers
-                .iter()
-                .map(|l| Array1::zeros(l.units()))
-                .collect(),
+            params: net.zeros_like_params(),
             delta: net
                 .layers
                 .iter()
-                .map(|l| Array2::zeros((capacity, l.units())))
+                .map(|op| Array2::zeros((capacity, op.output_len())))
                 .collect(),
-            scratch: vec![
-                T::zero();
-                net.layers
-                    .iter()
-                    .map(|l| scratch_len(capacity, l.fan_in(), l.units()))
-                    .max()
-                    .unwrap_or(0)
-            ],
+            scratch: vec![T::zero(); net.scratch_len(capacity)],
         }
     }
 
-    /// Euclidean norm of layer `l`'s gradient (weights and biases together).
+    /// The gradient of operation `l`'s parameter `name`, if it has one by that name.
+    pub fn named(&self, net: &Network<T>, l: usize, name: &str) -> Option<&ArrayD<T>> {
+        net.layers[l].param_index(name).map(|p| &self.params[l][p])
+    }
+
+    /// dC/dW of layer `l`, for the operations whose first parameter is a weight matrix.
+    pub fn dw(&self, l: usize) -> ArrayView2<'_, T> {
+        self.params[l][0]
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("the first parameter is a weight matrix")
+    }
+
+    /// dC/db of layer `l`, for the operations whose second parameter is a bias vector.
+    pub fn db(&self, l: usize) -> ArrayView1<'_, T> {
+        self.params[l][1]
+            .view()
+            .into_dimensionality::<Ix1>()
+            .expect("the second parameter is a bias vector")
+    }
+
+    /// Euclidean norm of layer `l`'s gradient (all its parameters together).
     pub fn layer_norm(&self, l: usize) -> f64 {
-        (sum_squares(flat(&self.dw[l])) + sum_squares(flat(&self.db[l])))
+        self.params[l]
+            .iter()
+            .map(|g| sum_squares(flat(g)))
+            .fold(T::zero(), |s, v| s + v)
             .to_f64()
             .sqrt()
     }
@@ -179,7 +195,7 @@ impl<T: Real> Network<T> {
         let mut fan_in = arch.input_dim;
         let mut layers = Vec::with_capacity(arch.layers.len());
         for &(units, act) in &arch.layers {
-            layers.push(Dense::zeros(fan_in, units, act));
+            layers.push(Op::Dense(Dense::zeros(fan_in, units, act)));
             fan_in = units;
         }
         Ok(Network {
@@ -199,7 +215,10 @@ impl<T: Real> Network<T> {
             layers: self
                 .layers
                 .iter()
-                .map(|l| (l.units(), l.activation))
+                .map(|op| {
+                    let f = op.activation().unwrap_or(Activation::Identity);
+                    (op.output_len(), f)
+                })
                 .collect(),
             loss: self.loss,
             reduction: self.reduction,
@@ -211,21 +230,43 @@ impl<T: Real> Network<T> {
     pub fn output_dim(&self) -> usize {
         self.layers
             .last()
-            .map(|l| l.units())
+            .map(|op| op.output_len())
             .unwrap_or(self.input_dim)
     }
 
-    /// Total number of weights and biases.
+    /// Total number of parameters (weights and biases).
     pub fn parameter_count(&self) -> usize {
-        self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
+        self.layers.iter().map(|op| op.parameter_count()).sum()
     }
 
-    /// Every weight and bias, layer by layer, W (row-major) then b: the order of
-    /// snapshots and timeline moments.
+    /// Every parameter, operation by operation, each tensor row-major in the order of
+    /// [`Operation::params`] (W then b): the order of snapshots and timeline moments.
     pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
+        self.layers.iter().flat_map(|op| {
+            (0..op.params().len()).flat_map(move |p| op.get().param(p).into_iter().copied())
+        })
+    }
+
+    /// Zeros shaped like every parameter, operation by operation: gradients and
+    /// optimiser moments.
+    pub fn zeros_like_params(&self) -> Vec<Vec<ArrayD<T>>> {
         self.layers
             .iter()
-            .flat_map(|l| l.w.iter().chain(l.b.iter()).copied())
+            .map(|op| {
+                (0..op.params().len())
+                    .map(|p| ArrayD::zeros(op.param(p).raw_dim()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The most scratch any operation needs for `rows` rows.
+    fn scratch_len(&self, rows: usize) -> usize {
+        self.layers
+            .iter()
+            .map(|op| op.scratch_len(rows))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Sets every weight and bias from `values`, in the order of [`Network::parameters`].
@@ -237,29 +278,31 @@ impl<T: Real> Network<T> {
                 values.len()
             )));
         }
-        let targets = self
-            .layers
-            .iter_mut()
-            .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
-        for (t, &v) in targets.zip(values) {
-            *t = v;
+        let mut values = values.iter();
+        for op in &mut self.layers {
+            for p in 0..op.params().len() {
+                for (t, &v) in op.param_mut(p).iter_mut().zip(&mut values) {
+                    *t = v;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Takes every parameter value of `other`, a network of the same shapes.
+    pub fn copy_parameters_from(&mut self, other: &Network<T>) {
+        for (op, from) in self.layers.iter_mut().zip(&other.layers) {
+            for p in 0..from.params().len() {
+                op.param_mut(p).assign(&from.param(p));
+            }
+        }
     }
 
     /// The same network in another precision.
     pub fn cast<U: Real>(&self) -> Network<U> {
         Network {
             input_dim: self.input_dim,
-            layers: self
-                .layers
-                .iter()
-                .map(|l| Dense {
-                    w: l.w.mapv(|v| U::from_f64(v.to_f64())),
-                    b: l.b.mapv(|v| U::from_f64(v.to_f64())),
-                    activation: l.activation,
-                })
-                .collect(),
+            layers: self.layers.iter().map(Op::cast).collect(),
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
@@ -288,17 +331,18 @@ impl<T: Real> Network<T> {
     /// filled (the trainer gathers its mini-batch straight into it).
     pub fn forward_rows(&self, n: usize, trace: &mut Trace<T>) {
         trace.rows = n;
-        for (l, layer) in self.layers.iter().enumerate() {
+        let pass = Pass {
+            kernel: self.kernel,
+        };
+        for (l, op) in self.layers.iter().enumerate() {
             let (before, after) = trace.a.split_at_mut(l + 1);
-            let units = layer.units();
-            layer.forward(
-                self.kernel,
-                &flat(&before[l])[..n * layer.fan_in()],
-                n,
-                &mut flat_mut(&mut trace.z[l])[..n * units],
-                &mut flat_mut(&mut after[0])[..n * units],
-                &mut trace.w_t,
-            );
+            let width = op.output_len();
+            let out = Outputs {
+                z: &mut flat_mut(&mut trace.z[l])[..n * width],
+                a: &mut flat_mut(&mut after[0])[..n * width],
+            };
+            let input = &flat(&before[l])[..n * op.input_len()];
+            op.forward(pass, input, n, out, &mut trace.scratch);
         }
     }
 
@@ -310,17 +354,9 @@ impl<T: Real> Network<T> {
         Ok(trace)
     }
 
-    /// 1/2 * l2 * sum of squared weights.
+    /// The penalties' cost ([`penalty::cost`]).
     pub fn penalty(&self) -> T {
-        if self.l2 == 0.0 {
-            return T::zero();
-        }
-        let sq = self
-            .layers
-            .iter()
-            .map(|l| l.w.iter().fold(T::zero(), |s, &w| s + w * w))
-            .fold(T::zero(), |s, v| s + v);
-        T::from_f64(0.5 * self.l2) * sq
+        penalty::cost(&self.layers, self.l2)
     }
 
     /// Cost C of a traced batch: the reduced loss plus the L2 penalty. y: (N, outputs).
@@ -341,36 +377,24 @@ impl<T: Real> Network<T> {
             self.reduction,
             grads.delta[last].slice_mut(s![..n, ..]),
         );
+        let pass = Pass {
+            kernel: self.kernel,
+        };
         for l in (0..self.layers.len()).rev() {
-            let layer = &self.layers[l];
-            let (units, fan_in) = (layer.units(), layer.fan_in());
+            let op = &self.layers[l];
+            let (width, fan_in) = (op.output_len(), op.input_len());
             let (below, here) = grads.delta.split_at_mut(l);
-            let da_prev = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
-            layer.backward(
-                self.kernel,
-                n,
-                &flat(&trace.a[l])[..n * fan_in],
-                &flat(&trace.z[l])[..n * units],
-                &flat(&trace.a[l + 1])[..n * units],
-                &mut flat_mut(&mut here[0])[..n * units],
-                flat_mut(&mut grads.dw[l]),
-                flat_mut(&mut grads.db[l]),
-                da_prev,
-                &mut grads.scratch,
-            );
+            let d_input = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
+            let saved = Saved {
+                input: &flat(&trace.a[l])[..n * fan_in],
+                z: &flat(&trace.z[l])[..n * width],
+                a: &flat(&trace.a[l + 1])[..n * width],
+            };
+            let delta = &mut flat_mut(&mut here[0])[..n * width];
+            let params = &mut grads.params[l];
+            op.backward(pass, n, saved, delta, params, d_input, &mut grads.scratch);
         }
-        self.add_penalty_gradients(&mut grads.dw);
-    }
-
-    /// Adds the L2 penalty's share, l2 W, to each layer's dC/dW.
-    pub fn add_penalty_gradients(&self, dw: &mut [Array2<T>]) {
-        if self.l2 == 0.0 {
-            return;
-        }
-        let l2 = T::from_f64(self.l2);
-        for (dw, layer) in dw.iter_mut().zip(&self.layers) {
-            dw.scaled_add(l2, &layer.w);
-        }
+        penalty::add_gradients(&self.layers, self.l2, &mut grads.params);
     }
 
     /// Forward and batch backward of (x, y) with fresh buffers: (cost, trace, gradients).
@@ -405,18 +429,20 @@ impl<T: Real> Network<T> {
         for r in 0..n {
             single.forward_into(x.slice(s![r..r + 1, ..]), &mut trace);
             single.backward_into(&trace, y.slice(s![r..r + 1, ..]), &mut one);
-            for l in 0..self.layers.len() {
-                total.dw[l].scaled_add(scale, &one.dw[l]);
-                total.db[l].scaled_add(scale, &one.db[l]);
+            for (sum, g) in total
+                .params
+                .iter_mut()
+                .flatten()
+                .zip(one.params.iter().flatten())
+            {
+                sum.scaled_add(scale, g);
             }
         }
-        self.add_penalty_gradients(&mut total.dw);
+        penalty::add_gradients(&self.layers, self.l2, &mut total.params);
         Ok(total)
     }
 
-    /// Predicted class of each row of a traced output: argmax for several outputs, and
-    /// for a single output class 1 when it passes the threshold (0 for a sigmoid
-    /// cross-entropy logit, 0.5 otherwise).
+    /// Predicted class of each row of a traced output ([`Loss::class_of`]).
     pub fn classes_of(&self, output: ArrayView2<T>) -> Vec<usize> {
         output
             .axis_iter(Axis(0))
@@ -424,30 +450,8 @@ impl<T: Real> Network<T> {
             .collect()
     }
 
-    /// The predicted class of one output row (see [`Network::classes_of`]).
+    /// The predicted class of one output row ([`Loss::class_of`]).
     pub fn class_of(&self, row: &[T]) -> usize {
-        if row.len() == 1 {
-            let threshold = if self.loss == Loss::SigmoidCrossEntropy {
-                T::zero()
-            } else {
-                T::from_f64(0.5)
-            };
-            usize::from(row[0] > threshold)
-        } else {
-            argmax(row.iter().copied())
-        }
+        self.loss.class_of(row)
     }
-}
-
-/// Index of the largest value (the first on ties; NaN never wins).
-pub fn argmax<T: Real>(values: impl Iterator<Item = T>) -> usize {
-    let mut best = 0;
-    let mut best_v: Option<T> = None;
-    for (i, v) in values.enumerate() {
-        if best_v.is_none_or(|b| v > b) {
-            best = i;
-            best_v = Some(v);
-        }
-    }
-    best
 }

@@ -156,7 +156,7 @@ mod tests {
             l2: 0.0,
         };
         let mut n = Network::zeros(&arch).unwrap();
-        n.layers[0].w.fill(v);
+        n.layers[0].weights_mut().fill(v);
         n
     }
 

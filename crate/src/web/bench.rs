@@ -267,7 +267,7 @@ mod tests {
         let config = SessionConfig::from_json(CIRCLES).unwrap();
         let a = f32_trainer(&config, None).unwrap();
         let b = f64_trainer(&config, None).unwrap();
-        let (wa, wb) = (&a.net.layers[0].w, &b.net.layers[0].w);
+        let (wa, wb) = (&a.net.layers[0].weights(), &b.net.layers[0].weights());
         assert!(wa
             .iter()
             .zip(wb)

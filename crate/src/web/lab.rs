@@ -197,7 +197,7 @@ impl Lab {
     pub fn layer_sizes(&self) -> Vec<u32> {
         let net = &self.session.trainer.net;
         std::iter::once(net.input_dim)
-            .chain(net.layers.iter().map(|l| l.units()))
+            .chain(net.layers.iter().map(|l| l.output_len()))
             .map(|u| u as u32)
             .collect()
     }
@@ -210,7 +210,7 @@ impl Lab {
             .net
             .layers
             .get(l)
-            .map_or(std::ptr::null(), |layer| layer.w.as_ptr())
+            .map_or(std::ptr::null(), |layer| layer.weights().as_ptr())
     }
 
     /// Pointer to layer `l`'s biases, f32.
@@ -221,13 +221,17 @@ impl Lab {
             .net
             .layers
             .get(l)
-            .map_or(std::ptr::null(), |layer| layer.b.as_ptr())
+            .map_or(std::ptr::null(), |layer| layer.biases().as_ptr())
     }
 
     /// Names of the layers' activations, comma-separated.
     pub fn activations(&self) -> String {
         let net = &self.session.trainer.net;
-        let names: Vec<&str> = net.layers.iter().map(|l| l.activation.name()).collect();
+        let names: Vec<&str> = net
+            .layers
+            .iter()
+            .map(|l| l.activation_or_identity().name())
+            .collect();
         names.join(",")
     }
 

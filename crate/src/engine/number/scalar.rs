@@ -20,6 +20,7 @@ pub trait Real:
     + MulAssign
     + Send
     + Sync
+    + 'static
 {
     /// Four values of this type, a simd128 register where there is one.
     type Lanes: Lanes<Self>;
