@@ -249,7 +249,8 @@ proptest! {
         let (_, _, batch) = net.cost_and_gradients(x.view(), y.view()).unwrap();
         let looped = net.gradients_per_example(x.view(), y.view()).unwrap();
         for l in 0..net.layers.len() {
-            let pairs = batch.params[l].iter().flatten().zip(looped.params[l].iter().flatten());
+            let pairs = batch.params[l].iter().flat_map(|t| &t.values)
+                .zip(looped.params[l].iter().flat_map(|t| &t.values));
             for (a, b) in pairs {
                 prop_assert!((a - b).abs() <= LOOP_TOL * a.abs().max(1.0), "layer {}: batch {a} vs loop {b}", l + 1);
             }

@@ -47,7 +47,7 @@ pub fn evaluate(model_json: &str, csv_text: &str) -> Result<String> {
             let by_name = op.params().iter().zip(g);
             Value::Object(
                 by_name
-                    .map(|(spec, g)| (spec.name.to_string(), nested(g.view())))
+                    .map(|(spec, g)| (spec.name.to_string(), nested(&g.shape, &g.values)))
                     .collect(),
             )
         })

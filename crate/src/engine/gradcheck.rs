@@ -47,7 +47,7 @@ pub fn check(
     let mut out = Vec::with_capacity(2 * net.layers.len());
     for l in 0..net.layers.len() {
         for (p, spec) in net.layers[l].params().iter().enumerate() {
-            let analytic: Vec<f64> = grads.params[l][p].iter().copied().collect();
+            let analytic: Vec<f64> = grads.params[l][p].values.clone();
             let tensor = spec.name;
             let mut numeric = Vec::with_capacity(analytic.len());
             for i in 0..analytic.len() {
@@ -80,10 +80,5 @@ pub fn check(
 
 /// Value `i` (row-major) of parameter `p` of operation `l`.
 fn param(net: &mut Network<f64>, l: usize, p: usize, i: usize) -> &mut f64 {
-    net.layers[l]
-        .get_mut()
-        .param_mut(p)
-        .into_slice()
-        .map(|s| &mut s[i])
-        .expect("parameters are standard-layout")
+    &mut net.layers[l].param_mut(p)[i]
 }

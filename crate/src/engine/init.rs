@@ -60,12 +60,12 @@ impl Init {
     pub fn apply<T: Real>(self, net: &mut Network<T>, bias: f64, rng: &mut impl Rng) {
         for op in &mut net.layers {
             for (p, spec) in op.params().iter().enumerate() {
-                let mut values = op.param_mut(p);
+                let shape = op.param_shape(p);
+                let fan_out = shape.first().copied().unwrap_or(1);
+                let fan_in = shape.iter().skip(1).product::<usize>();
+                let values = op.param_mut(p);
                 match spec.role {
                     Role::Weight => {
-                        let shape = values.shape();
-                        let fan_out = shape.first().copied().unwrap_or(1);
-                        let fan_in = shape.iter().skip(1).product::<usize>();
                         for w in values.iter_mut() {
                             *w = T::from_f64(self.draw(fan_in, fan_out, rng));
                         }
@@ -140,7 +140,7 @@ mod tests {
         ] {
             let mut n = Network::<f64>::zeros(&arch()).unwrap();
             init.apply(&mut n, 0.0, &mut StdRng::seed_from_u64(3));
-            let w = n.layers[0].param(0);
+            let w = n.layers[0].weights();
             let mean = w.sum() / w.len() as f64;
             let sd = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / w.len() as f64).sqrt();
             assert!(

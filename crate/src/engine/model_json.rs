@@ -10,15 +10,23 @@ use super::loss::{Loss, Reduction};
 use super::network::{Architecture, Network};
 use super::number::Real;
 use super::ops::Operation;
-use ndarray::ArrayViewD;
 use serde_json::{json, Map, Value};
 
-/// A tensor as nested JSON lists, dim 0 outermost (a dense W as its rows).
-pub fn nested(t: ArrayViewD<f64>) -> Value {
-    if t.ndim() <= 1 {
-        json!(t.iter().copied().collect::<Vec<f64>>())
-    } else {
-        Value::Array(t.outer_iter().map(nested).collect())
+/// Row-major `values` of this shape as nested JSON lists, dim 0 outermost (a dense W
+/// as its rows).
+pub fn nested(shape: &[usize], values: &[f64]) -> Value {
+    match shape {
+        [] | [_] => json!(values),
+        [outer, inner @ ..] => {
+            let step = values.len() / (*outer).max(1);
+            Value::Array(
+                values
+                    .chunks(step.max(1))
+                    .take(*outer)
+                    .map(|part| nested(inner, part))
+                    .collect(),
+            )
+        }
     }
 }
 
@@ -35,7 +43,7 @@ fn layer_json(op: &dyn Operation<f64>) -> Value {
         layer.insert("activation".into(), json!(f.name()));
     }
     for (p, spec) in op.params().iter().enumerate() {
-        layer.insert(spec.name.into(), nested(op.param(p)));
+        layer.insert(spec.name.into(), nested(op.param_shape(p), op.param(p)));
     }
     Value::Object(layer)
 }
@@ -194,10 +202,7 @@ impl Model {
         for (i, (lv, op)) in layers_v.iter().zip(&mut network.layers).enumerate() {
             let where_ = format!("layer {}: ", i + 1);
             let (units, fan_in) = (op.output_len(), op.input_len());
-            let mut weights = op.param_mut(0);
-            let weights = weights
-                .as_slice_mut()
-                .expect("parameters are standard-layout");
+            let weights = op.param_mut(0);
             let rows = lv.get("weights").and_then(Value::as_array).ok_or_else(|| {
                 EngineError::Model(format!("{where_}weights must be a list of rows"))
             })?;
@@ -231,7 +236,7 @@ impl Model {
                     biases.len()
                 )));
             }
-            let mut values = op.param_mut(1);
+            let values = op.param_mut(1);
             for (j, (b, v)) in biases.iter().zip(values.iter_mut()).enumerate() {
                 *v = finite(b, &format!("{where_}biases[{j}]"))?;
             }

@@ -12,9 +12,9 @@ use super::number::kernel::Kernel;
 use super::number::reduce::sum_squares;
 use super::number::Real;
 use super::ops::dense::Dense;
-use super::ops::{Op, Outputs, Pass, Saved};
+use super::ops::{Op, Outputs, Pass, Saved, Tensor};
 use super::penalty;
-use ndarray::{s, Array2, ArrayD, ArrayView1, ArrayView2, Axis, Ix1, Ix2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 
 /// The architecture, without weights: what a user picks on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +136,7 @@ impl<T: Real> Trace<T> {
 pub struct Gradients<T> {
     /// Per operation, one gradient per parameter, shaped like it, in the order of
     /// [`crate::engine::ops::Operation::params`].
-    pub params: Vec<Vec<ArrayD<T>>>,
+    pub params: Vec<Vec<Tensor<T>>>,
     /// delta = dC/dz per layer: (capacity, units); the first `rows` of the last pass.
     pub delta: Vec<Array2<T>>,
     scratch: Vec<T>,
@@ -157,23 +157,21 @@ impl<T: Real> Gradients<T> {
     }
 
     /// The gradient of operation `l`'s parameter `name`, if it has one by that name.
-    pub fn named(&self, net: &Network<T>, l: usize, name: &str) -> Option<&ArrayD<T>> {
+    pub fn named(&self, net: &Network<T>, l: usize, name: &str) -> Option<&Tensor<T>> {
         net.layers[l].param_index(name).map(|p| &self.params[l][p])
     }
 
     /// dC/dW of layer `l`, for the operations whose first parameter is a weight matrix.
     pub fn dw(&self, l: usize) -> ArrayView2<'_, T> {
         self.params[l][0]
-            .view()
-            .into_dimensionality::<Ix2>()
+            .matrix()
             .expect("the first parameter is a weight matrix")
     }
 
     /// dC/db of layer `l`, for the operations whose second parameter is a bias vector.
     pub fn db(&self, l: usize) -> ArrayView1<'_, T> {
         self.params[l][1]
-            .view()
-            .into_dimensionality::<Ix1>()
+            .vector()
             .expect("the second parameter is a bias vector")
     }
 
@@ -181,7 +179,7 @@ impl<T: Real> Gradients<T> {
     pub fn layer_norm(&self, l: usize) -> f64 {
         self.params[l]
             .iter()
-            .map(|g| sum_squares(flat(g)))
+            .map(|g| sum_squares(&g.values))
             .fold(T::zero(), |s, v| s + v)
             .to_f64()
             .sqrt()
@@ -243,18 +241,18 @@ impl<T: Real> Network<T> {
     /// [`Operation::params`] (W then b): the order of snapshots and timeline moments.
     pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
         self.layers.iter().flat_map(|op| {
-            (0..op.params().len()).flat_map(move |p| op.get().param(p).into_iter().copied())
+            (0..op.params().len()).flat_map(move |p| op.get().param(p).iter().copied())
         })
     }
 
     /// Zeros shaped like every parameter, operation by operation: gradients and
     /// optimiser moments.
-    pub fn zeros_like_params(&self) -> Vec<Vec<ArrayD<T>>> {
+    pub fn zeros_like_params(&self) -> Vec<Vec<Tensor<T>>> {
         self.layers
             .iter()
             .map(|op| {
                 (0..op.params().len())
-                    .map(|p| ArrayD::zeros(op.param(p).raw_dim()))
+                    .map(|p| Tensor::zeros(op.param_shape(p)))
                     .collect()
             })
             .collect()
@@ -293,7 +291,7 @@ impl<T: Real> Network<T> {
     pub fn copy_parameters_from(&mut self, other: &Network<T>) {
         for (op, from) in self.layers.iter_mut().zip(&other.layers) {
             for p in 0..from.params().len() {
-                op.param_mut(p).assign(&from.param(p));
+                op.param_mut(p).copy_from_slice(from.param(p));
             }
         }
     }
@@ -435,7 +433,9 @@ impl<T: Real> Network<T> {
                 .flatten()
                 .zip(one.params.iter().flatten())
             {
-                sum.scaled_add(scale, g);
+                for (s, &v) in sum.values.iter_mut().zip(&g.values) {
+                    *s += scale * v;
+                }
             }
         }
         penalty::add_gradients(&self.layers, self.l2, &mut total.params);

@@ -2,10 +2,9 @@
 //! moments) is allocated once per network shape.
 
 use super::error::{EngineError, Result};
-use super::flat::{flat, flat_mut};
 use super::network::{Gradients, Network};
 use super::number::Real;
-use ndarray::ArrayD;
+use super::ops::Tensor;
 
 /// The update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,9 +63,9 @@ pub struct OptimState<T> {
     /// call per step would be hoisted into every rule's path).
     beta_powers: (f64, f64),
     /// First moments (momentum's velocities), shaped like the parameters.
-    m: Vec<Vec<ArrayD<T>>>,
+    m: Vec<Vec<Tensor<T>>>,
     /// Adam's second moments.
-    v: Vec<Vec<ArrayD<T>>>,
+    v: Vec<Vec<Tensor<T>>>,
 }
 
 /// p -= lr g over slices, which the compiler vectorises (ndarray's general zip does not).
@@ -106,16 +105,13 @@ impl<T: Real> OptimState<T> {
         }
         for (l, op) in net.layers.iter_mut().enumerate() {
             for (p, g) in grads.params[l].iter().enumerate() {
-                let mut values = op.param_mut(p);
-                let w = values
-                    .as_slice_mut()
-                    .expect("parameters are standard-layout");
-                let g = flat(g);
+                let w = op.param_mut(p);
+                let g = &g.values[..];
                 match self.rule {
                     Optimizer::Sgd => descend(w, g, lr_t),
                     Optimizer::Momentum { beta } => {
                         let beta = T::from_f64(beta);
-                        let m = flat_mut(&mut self.m[l][p]);
+                        let m = &mut self.m[l][p].values;
                         for ((w, v), &g) in w.iter_mut().zip(m).zip(g) {
                             *v = beta * *v - lr_t * g;
                             *w += *v;
@@ -127,8 +123,8 @@ impl<T: Real> OptimState<T> {
                         let (b1, b2, e) =
                             (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
                         let (one_b1, one_b2) = (T::one() - b1, T::one() - b2);
-                        let m = flat_mut(&mut self.m[l][p]);
-                        let v = flat_mut(&mut self.v[l][p]);
+                        let m = &mut self.m[l][p].values;
+                        let v = &mut self.v[l][p].values;
                         for (((w, m), v), &g) in w.iter_mut().zip(m).zip(v).zip(g) {
                             *m = b1 * *m + one_b1 * g;
                             *v = b2 * *v + one_b2 * g * g;

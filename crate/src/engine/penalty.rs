@@ -3,9 +3,8 @@
 //! joins both functions here.
 
 use super::number::Real;
-use super::ops::Op;
 use super::ops::Role;
-use ndarray::ArrayD;
+use super::ops::{Op, Tensor};
 
 /// The penalty's cost: 1/2 * l2 * the sum of squared weights.
 pub fn cost<T: Real>(ops: &[Op<T>], l2: f64) -> T {
@@ -25,7 +24,7 @@ pub fn cost<T: Real>(ops: &[Op<T>], l2: f64) -> T {
 
 /// Adds the penalty's gradient, l2 W, to each weight's gradient; `grads` is shaped
 /// like the operations' parameters, operation by operation.
-pub fn add_gradients<T: Real>(ops: &[Op<T>], l2: f64, grads: &mut [Vec<ArrayD<T>>]) {
+pub fn add_gradients<T: Real>(ops: &[Op<T>], l2: f64, grads: &mut [Vec<Tensor<T>>]) {
     if l2 == 0.0 {
         return;
     }
@@ -33,7 +32,9 @@ pub fn add_gradients<T: Real>(ops: &[Op<T>], l2: f64, grads: &mut [Vec<ArrayD<T>
     for (op, g) in ops.iter().zip(grads) {
         for (p, spec) in op.params().iter().enumerate() {
             if spec.role == Role::Weight {
-                g[p].scaled_add(l2, &op.param(p));
+                for (g, &w) in g[p].values.iter_mut().zip(op.param(p)) {
+                    *g += l2 * w;
+                }
             }
         }
     }

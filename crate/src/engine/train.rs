@@ -497,9 +497,11 @@ impl<T: Real> Trainer<T> {
         }
         self.epoch_correct += outcome.correct;
         self.opt.step(&mut self.net, &self.grads, self.lr);
-        let finite = self.net.layers.iter().all(|op| {
-            (0..op.params().len()).all(|p| op.param(p).as_slice().is_some_and(all_finite))
-        });
+        let finite = self
+            .net
+            .layers
+            .iter()
+            .all(|op| (0..op.params().len()).all(|p| all_finite(op.param(p))));
         if !finite {
             self.restore_last_good();
             let what = format!(

@@ -7,14 +7,14 @@
 //! row-major slices of the trace's buffers and put every product in the kernels'
 //! C (+)= A B^T shape.
 
-use super::operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape};
+use super::operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
 use crate::engine::activation::Activation;
 use crate::engine::flat::{flat, flat_mut};
 use crate::engine::number::gemm_abt::gemm_abt;
 use crate::engine::number::gemm_rows::{gemm_rows, Start, Strided};
 use crate::engine::number::kernel::{transpose, Kernel};
 use crate::engine::number::Real;
-use ndarray::{Array1, Array2, ArrayD, ArrayViewD, ArrayViewMutD};
+use ndarray::{Array1, Array2};
 
 /// A dense layer's parameters and non-linearity.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,16 +221,22 @@ impl<T: Real> Operation<T> for Dense<T> {
     fn params(&self) -> &'static [ParamSpec] {
         &PARAMS
     }
-    fn param(&self, p: usize) -> ArrayViewD<'_, T> {
+    fn param_shape(&self, p: usize) -> &[usize] {
         match p {
-            0 => self.w.view().into_dyn(),
-            _ => self.b.view().into_dyn(),
+            0 => self.w.shape(),
+            _ => self.b.shape(),
         }
     }
-    fn param_mut(&mut self, p: usize) -> ArrayViewMutD<'_, T> {
+    fn param(&self, p: usize) -> &[T] {
         match p {
-            0 => self.w.view_mut().into_dyn(),
-            _ => self.b.view_mut().into_dyn(),
+            0 => flat(&self.w),
+            _ => flat(&self.b),
+        }
+    }
+    fn param_mut(&mut self, p: usize) -> &mut [T] {
+        match p {
+            0 => flat_mut(&mut self.w),
+            _ => flat_mut(&mut self.b),
         }
     }
     fn scratch_len(&self, rows: usize) -> usize {
@@ -245,7 +251,7 @@ impl<T: Real> Operation<T> for Dense<T> {
         n: usize,
         saved: Saved<T>,
         delta: &mut [T],
-        grads: &mut [ArrayD<T>],
+        grads: &mut [Tensor<T>],
         d_input: Option<&mut [T]>,
         scratch: &mut [T],
     ) {
@@ -260,8 +266,8 @@ impl<T: Real> Operation<T> for Dense<T> {
             saved.z,
             saved.a,
             delta,
-            flat_mut(dw),
-            flat_mut(db),
+            &mut dw.values,
+            &mut db.values,
             d_input,
             scratch,
         );

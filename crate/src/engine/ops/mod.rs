@@ -10,7 +10,7 @@ pub mod dense;
 pub mod operation;
 pub mod panel;
 
-pub use operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape};
+pub use operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
 
 use crate::engine::number::Real;
 use dense::Dense;

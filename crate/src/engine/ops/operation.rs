@@ -4,10 +4,7 @@
 use crate::engine::activation::Activation;
 use crate::engine::number::kernel::Kernel;
 use crate::engine::number::Real;
-use ndarray::{
-    ArrayD, ArrayView1, ArrayView2, ArrayViewD, ArrayViewMut1, ArrayViewMut2, ArrayViewMutD, Ix1,
-    Ix2,
-};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 /// The shape of one example as an operation sees it: a row of features, or an image
 /// of channels x height x width (stored channel-major, as numpy's reshape).
@@ -95,6 +92,56 @@ pub struct Saved<'a, T> {
     pub a: &'a [T],
 }
 
+/// A 0 x 0 matrix, what [`Operation::weights`] gives an operation without one.
+fn empty<'a, T>() -> ArrayView2<'a, T> {
+    ArrayView2::from_shape((0, 0), &[]).expect("a 0 x 0 matrix holds no values")
+}
+
+/// [`empty`], writable.
+fn empty_mut<'a, T>() -> ArrayViewMut2<'a, T> {
+    ArrayViewMut2::from_shape((0, 0), &mut []).expect("a 0 x 0 matrix holds no values")
+}
+
+/// One layer of a network: its forward beside its backward, its parameters by name,
+/// its shapes. Rows are examples, row-major slices of the trace's buffers.
+/// A buffer shaped like a parameter (its gradient, an optimiser moment): the values
+/// row-major beside the shape, flat so that the layers above loop over plain slices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor<T> {
+    /// Dimensions, outermost first.
+    pub shape: Vec<usize>,
+    /// The values, row-major.
+    pub values: Vec<T>,
+}
+
+impl<T: Real> Tensor<T> {
+    /// Zeros of this shape.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Tensor {
+            shape: shape.to_vec(),
+            values: vec![T::zero(); shape.iter().product()],
+        }
+    }
+
+    /// The values as a matrix, for a 2-D tensor.
+    pub fn matrix(&self) -> Option<ArrayView2<'_, T>> {
+        matrix(&self.shape, &self.values)
+    }
+
+    /// The values as a vector, for a 1-D tensor.
+    pub fn vector(&self) -> Option<ArrayView1<'_, T>> {
+        (self.shape.len() == 1).then(|| ArrayView1::from(&self.values[..]))
+    }
+}
+
+/// `values` as a (rows, cols) view when `shape` is 2-D.
+fn matrix<'a, T>(shape: &[usize], values: &'a [T]) -> Option<ArrayView2<'a, T>> {
+    match shape {
+        &[rows, cols] => ArrayView2::from_shape((rows, cols), values).ok(),
+        _ => None,
+    }
+}
+
 /// One layer of a network: its forward beside its backward, its parameters by name,
 /// its shapes. Rows are examples, row-major slices of the trace's buffers.
 pub trait Operation<T: Real> {
@@ -108,10 +155,12 @@ pub trait Operation<T: Real> {
     fn activation(&self) -> Option<Activation>;
     /// The parameter tensors, in model-file order.
     fn params(&self) -> &'static [ParamSpec];
-    /// Parameter `p` of [`Operation::params`].
-    fn param(&self, p: usize) -> ArrayViewD<'_, T>;
+    /// The dimensions of parameter `p` of [`Operation::params`], outermost first.
+    fn param_shape(&self, p: usize) -> &[usize];
+    /// The values of parameter `p`, row-major.
+    fn param(&self, p: usize) -> &[T];
     /// Parameter `p`, writable (optimiser, initialiser, model file, gradient check).
-    fn param_mut(&mut self, p: usize) -> ArrayViewMutD<'_, T>;
+    fn param_mut(&mut self, p: usize) -> &mut [T];
     /// Scratch values forward and backward need for `rows` rows.
     fn scratch_len(&self, rows: usize) -> usize;
     /// Forward over `n` rows of `input` into `out`.
@@ -126,7 +175,7 @@ pub trait Operation<T: Real> {
         n: usize,
         saved: Saved<T>,
         delta: &mut [T],
-        grads: &mut [ArrayD<T>],
+        grads: &mut [Tensor<T>],
         d_input: Option<&mut [T]>,
         scratch: &mut [T],
     );
@@ -143,19 +192,15 @@ pub trait Operation<T: Real> {
     fn param_index(&self, name: &str) -> Option<usize> {
         self.params().iter().position(|s| s.name == name)
     }
-    /// The parameter called `name`, if this operation has it.
-    fn named(&self, name: &str) -> Option<ArrayViewD<'_, T>> {
-        self.param_index(name).map(|p| self.param(p))
-    }
     /// A 2-D parameter ("weights" of a dense layer), if there is one by that name.
     fn matrix(&self, name: &str) -> Option<ArrayView2<'_, T>> {
-        self.named(name)
-            .and_then(|v| v.into_dimensionality::<Ix2>().ok())
+        let p = self.param_index(name)?;
+        matrix(self.param_shape(p), self.param(p))
     }
     /// A 1-D parameter ("biases"), if there is one by that name.
     fn vector(&self, name: &str) -> Option<ArrayView1<'_, T>> {
-        self.named(name)
-            .and_then(|v| v.into_dimensionality::<Ix1>().ok())
+        let p = self.param_index(name)?;
+        (self.param_shape(p).len() == 1).then(|| ArrayView1::from(self.param(p)))
     }
     /// f in a = f(z), identity for the operations without one (what the diagram, the
     /// guard and the ledger draw).
@@ -165,16 +210,21 @@ pub trait Operation<T: Real> {
     /// The "weights" matrix (units, inputs) where there is a 2-D one, else empty: the
     /// views that draw weights read it.
     fn weights(&self) -> ArrayView2<'_, T> {
-        self.matrix("weights")
-            .unwrap_or_else(|| ArrayView2::from_shape((0, 0), &[]).expect("an empty shape"))
+        self.matrix("weights").unwrap_or_else(empty)
     }
     /// [`Operation::weights`], writable.
     fn weights_mut(&mut self) -> ArrayViewMut2<'_, T> {
-        match self.param_index("weights") {
-            Some(p) => self.param_mut(p).into_dimensionality::<Ix2>().ok(),
-            None => None,
+        let found = self
+            .param_index("weights")
+            .and_then(|p| match *self.param_shape(p) {
+                [rows, cols] => Some((p, rows, cols)),
+                _ => None,
+            });
+        match found {
+            Some((p, rows, cols)) => ArrayViewMut2::from_shape((rows, cols), self.param_mut(p))
+                .unwrap_or_else(|_| empty_mut()),
+            None => empty_mut(),
         }
-        .unwrap_or_else(|| ArrayViewMut2::from_shape((0, 0), &mut []).expect("an empty shape"))
     }
     /// The "biases" vector where there is one, else empty.
     fn biases(&self) -> ArrayView1<'_, T> {
@@ -184,10 +234,9 @@ pub trait Operation<T: Real> {
     /// [`Operation::biases`], writable.
     fn biases_mut(&mut self) -> ArrayViewMut1<'_, T> {
         match self.param_index("biases") {
-            Some(p) => self.param_mut(p).into_dimensionality::<Ix1>().ok(),
-            None => None,
+            Some(p) if self.param_shape(p).len() == 1 => ArrayViewMut1::from(self.param_mut(p)),
+            _ => ArrayViewMut1::from(&mut []),
         }
-        .unwrap_or_else(|| ArrayViewMut1::from(&mut []))
     }
     /// Number of parameter values.
     fn parameter_count(&self) -> usize {

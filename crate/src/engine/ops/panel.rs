@@ -11,14 +11,13 @@
 //! backward, accuracy) runs over buffers allocated once.
 
 use super::dense::Dense;
-use super::Op;
+use super::{Op, Tensor};
 use crate::engine::activation::Activation;
 use crate::engine::batch::{BatchOutcome, Source};
-use crate::engine::flat::{flat, flat_mut};
+use crate::engine::flat::flat;
 use crate::engine::loss::{Loss, Reduction};
 use crate::engine::number::lanes::Lanes;
 use crate::engine::number::Real;
-use ndarray::ArrayD;
 
 /// Most examples in a panel: four registers of four lanes.
 const PANEL: usize = 16;
@@ -77,7 +76,7 @@ impl<T: Real> Panels<T> {
         (ops, loss, reduction): (&[Op<T>], Loss, Reduction),
         rows: Source<T>,
         batch: &[usize],
-        grads: &mut [Vec<ArrayD<T>>],
+        grads: &mut [Vec<Tensor<T>>],
     ) -> BatchOutcome<T> {
         let scale = reduction.scale(batch.len());
         let mut total = T::zero();
@@ -108,7 +107,7 @@ impl<T: Real> Panels<T> {
         rows: Source<T>,
         panel: &[usize],
         first: bool,
-        grads: &mut [Vec<ArrayD<T>>],
+        grads: &mut [Vec<Tensor<T>>],
     ) -> (T, u64) {
         let lanes = 4 * NV;
         let used = panel.len();
@@ -139,7 +138,7 @@ impl<T: Real> Panels<T> {
                 (&self.z[l][..width], &self.a[l + 1][..width]),
                 &self.a[l][..fan_in],
                 delta,
-                (flat_mut(dw), flat_mut(db), !first),
+                (&mut dw.values, &mut db.values, !first),
                 below.last_mut().map(|d| &mut d[..fan_in]),
             );
         }
@@ -459,8 +458,8 @@ mod tests {
                 for l in 0..net.layers.len() {
                     let pairs = grads.params[l]
                         .iter()
-                        .flatten()
-                        .zip(want.params[l].iter().flatten());
+                        .flat_map(|t| &t.values)
+                        .zip(want.params[l].iter().flat_map(|t| &t.values));
                     for (g, w) in pairs {
                         assert!(
                             (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
