@@ -56,7 +56,8 @@ impl<T: Real> Step<T> {
         batch: &[usize],
         grads: &mut Gradients<T>,
     ) -> BatchOutcome<T> {
-        if let (Some(panels), Kernel::Simd) = (&mut self.panels, net.kernel) {
+        // The constant keeps the panel code out of the types whose lanes do not pay.
+        if let (true, Some(panels), Kernel::Simd) = (T::Lanes::PAY, &mut self.panels, net.kernel) {
             let stack = (&net.layers[..], net.loss, net.reduction);
             let outcome = panels.step(stack, rows, batch, &mut grads.params);
             penalty::add_gradients(&net.layers, net.l2, &mut grads.params);
