@@ -1,6 +1,7 @@
-//! The engine's floors stay a stack: no file imports, through `use super::...` or
-//! `use crate::engine::...`, a file that imports it back, however long the way round.
-//! Test modules (`#[cfg(test)] mod ...`) may reach any floor and are not counted.
+//! The engine's floors stay a stack: no file imports, through `use super::...`,
+//! `use crate::engine::...` or (in a folder's mod.rs) `use child::...`, a file that
+//! imports it back, however long the way round. Test modules (`#[cfg(test)] mod ...`)
+//! may reach any floor and are not counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -33,14 +34,15 @@ fn read_engine() -> Sources {
     out
 }
 
-/// The `use` statements of a file outside its test modules, each as one string.
-fn use_statements(text: &str) -> Vec<String> {
+/// The `use` statements of a file outside its test modules, each as one string with
+/// the depth of inline modules it sits in (its indentation, four spaces a level).
+fn use_statements(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut lines = text.lines().peekable();
-    let mut current: Option<String> = None;
+    let mut current: Option<(usize, String)> = None;
     while let Some(line) = lines.next() {
         let t = line.trim();
-        if let Some(stmt) = current.as_mut() {
+        if let Some((_, stmt)) = current.as_mut() {
             stmt.push_str(t);
             if t.ends_with(';') {
                 out.push(current.take().unwrap_or_default());
@@ -60,10 +62,11 @@ fn use_statements(text: &str) -> Vec<String> {
         }
         let t = t.strip_prefix("pub ").unwrap_or(t);
         if let Some(rest) = t.strip_prefix("use ") {
+            let depth = (line.len() - line.trim_start().len()) / 4;
             if rest.ends_with(';') {
-                out.push(rest.to_string());
+                out.push((depth, rest.to_string()));
             } else {
-                current = Some(rest.to_string());
+                current = Some((depth, rest.to_string()));
             }
         }
     }
@@ -167,8 +170,16 @@ fn imports(files: &Sources) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for (file, text) in files {
         let mut to = BTreeSet::new();
-        for stmt in use_statements(text) {
-            for path in expand(&stmt) {
+        for (depth, stmt) in use_statements(text) {
+            for mut path in expand(&stmt) {
+                // In an inline module, the first `super`s climb back to the file.
+                let climbs = path.iter().take_while(|s| *s == "super").count();
+                if depth > 0 && path.first().is_some_and(|s| s != "crate") {
+                    if climbs <= depth {
+                        continue;
+                    }
+                    path.drain(..depth);
+                }
                 let target = match path.first().map(String::as_str) {
                     Some("super") => {
                         parent_folder(file).and_then(|d| resolve(files, d, &path[1..]))
@@ -176,7 +187,11 @@ fn imports(files: &Sources) -> BTreeMap<String, BTreeSet<String>> {
                     Some("crate") if path.get(1).is_some_and(|s| s == "engine") => {
                         resolve(files, String::new(), &path[2..])
                     }
-                    _ => None,
+                    // A folder's mod.rs naming its children (`pub use scalar::Real`).
+                    Some(_) => file.strip_suffix("mod.rs").and_then(|dir| {
+                        resolve(files, dir.trim_end_matches('/').to_string(), &path)
+                    }),
+                    None => None,
                 };
                 to.extend(target.filter(|t| t != file));
             }
@@ -270,4 +285,17 @@ fn the_check_catches_a_cycle_through_a_folder_and_a_grouped_import() {
     let cycle = find_cycle(&imports(&cyclic)).expect("the cycle is found");
     assert_eq!(cycle.first(), cycle.last());
     assert!(cycle.contains(&"a.rs".to_string()) && cycle.contains(&"deep/b.rs".to_string()));
+    // Through a re-export: b imports the folder's mod.rs, which re-exports b.
+    let mut through_mod = files;
+    through_mod.insert(
+        "deep/mod.rs".into(),
+        "pub mod b;\npub use b::Thing;\nuse ndarray::Array1;\n".into(),
+    );
+    through_mod.insert("deep/b.rs".into(), "use super::Thing;\n".into());
+    let graph = imports(&through_mod);
+    assert_eq!(
+        graph["deep/mod.rs"],
+        BTreeSet::from(["deep/b.rs".to_string()])
+    );
+    assert!(find_cycle(&graph).is_some(), "{graph:?}");
 }
