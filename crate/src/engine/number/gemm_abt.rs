@@ -60,6 +60,7 @@ pub fn gemm_abt_lanes<T: Real>(
     k: usize,
     accumulate: bool,
 ) {
+    assert!(a.len() >= n * k && b.len() >= m * k && c.len() >= n * m);
     if k < 8 {
         // Too short a reduction for lanes to pay: plain dot products, no index checks.
         for (ar, cr) in a.chunks_exact(k).zip(c.chunks_exact_mut(m)) {
@@ -108,8 +109,12 @@ fn block4x4<T: Real>(a: &[T], b: &[T], r: usize, j: usize, k: usize, k4: usize) 
     let mut s = [[T::Lanes::splat(T::zero()); 4]; 4];
     let mut i = 0;
     while i < k4 {
-        let av: [T::Lanes; 4] = std::array::from_fn(|d| T::Lanes::load(&a[(r + d) * k + i..]));
-        let bv: [T::Lanes; 4] = std::array::from_fn(|d| T::Lanes::load(&b[(j + d) * k + i..]));
+        // SAFETY: r + 3 < n and j + 3 < m, i + 4 <= k4 <= k, and the caller checked
+        // a.len() >= n k and b.len() >= m k.
+        let av: [T::Lanes; 4] =
+            std::array::from_fn(|d| unsafe { T::Lanes::load_at(a, (r + d) * k + i) });
+        let bv: [T::Lanes; 4] =
+            std::array::from_fn(|d| unsafe { T::Lanes::load_at(b, (j + d) * k + i) });
         for dr in 0..4 {
             for dj in 0..4 {
                 s[dr][dj] = s[dr][dj] + av[dr] * bv[dj];

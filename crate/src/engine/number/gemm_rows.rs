@@ -226,10 +226,10 @@ fn one_row<'a, T: Real>(
 
 /// The lanes that start column block j: the bias there, or zeros.
 #[inline(always)]
-fn start_lanes<T: Real>(start: Start<T>, q: usize, j: usize) -> T::Lanes {
+fn start_lanes<T: Real>(start: Start<T>, j: usize) -> T::Lanes {
     match start {
         Start::Zero => T::Lanes::splat(T::zero()),
-        Start::Row(v) => T::Lanes::load(&v[..q][j..]),
+        Start::Row(v) => T::Lanes::load(&v[j..]),
     }
 }
 
@@ -245,15 +245,17 @@ fn rows_block<'a, T: Real, const W: usize>(
 ) {
     let q = row.len();
     assert!(j + 4 * W <= q);
-    let mut acc: [T::Lanes; W] = std::array::from_fn(|t| start_lanes(start, q, j + 4 * t));
+    let mut acc: [T::Lanes; W] = std::array::from_fn(|t| start_lanes(start, j + 4 * t));
     for (&x, br) in col.zip(b.chunks_exact(q)) {
         let s = T::Lanes::splat(x);
         for (t, a) in acc.iter_mut().enumerate() {
-            *a = *a + s * T::Lanes::load(&br[j + 4 * t..]);
+            // SAFETY: br holds q values and j + 4W <= q (asserted above).
+            *a = *a + s * unsafe { T::Lanes::load_at(br, j + 4 * t) };
         }
     }
     for (t, a) in acc.iter().enumerate() {
-        a.store(&mut row[j + 4 * t..]);
+        // SAFETY: as above, for the row of q values.
+        unsafe { a.store_at(row, j + 4 * t) };
     }
 }
 
@@ -268,11 +270,13 @@ fn rows4_block<T: Real, const W: usize>(
     start: Start<T>,
 ) {
     let q = rows.len() / 4;
-    assert!(j + 4 * W <= q);
-    let first: [T::Lanes; W] = std::array::from_fn(|t| start_lanes(start, q, j + 4 * t));
+    assert!(j + 4 * W <= q && rows.len() == 4 * q);
+    let first: [T::Lanes; W] = std::array::from_fn(|t| start_lanes(start, j + 4 * t));
     let mut acc = [first; 4];
     for (x, br) in quads.zip(b.chunks_exact(q)) {
-        let bv: [T::Lanes; W] = std::array::from_fn(|t| T::Lanes::load(&br[j + 4 * t..]));
+        // SAFETY: br holds q values and j + 4W <= q (asserted above).
+        let bv: [T::Lanes; W] =
+            std::array::from_fn(|t| unsafe { T::Lanes::load_at(br, j + 4 * t) });
         for (row, &xv) in acc.iter_mut().zip(&x) {
             let s = T::Lanes::splat(xv);
             for (a, &bw) in row.iter_mut().zip(&bv) {
@@ -282,7 +286,8 @@ fn rows4_block<T: Real, const W: usize>(
     }
     for (r, row) in acc.iter().enumerate() {
         for (t, a) in row.iter().enumerate() {
-            a.store(&mut rows[r * q + j + 4 * t..]);
+            // SAFETY: r < 4, j + 4W <= q and rows holds 4q values (asserted above).
+            unsafe { a.store_at(rows, r * q + j + 4 * t) };
         }
     }
 }

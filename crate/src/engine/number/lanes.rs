@@ -21,6 +21,17 @@ pub trait Lanes<T: Copy + Default>:
     fn load(s: &[T]) -> Self;
     /// Writes the lanes into the first four values of `s`.
     fn store(self, s: &mut [T]);
+    /// The four values of `s` from `at`, unchecked: for the kernels' inner loops, which
+    /// check their bounds once per block.
+    ///
+    /// # Safety
+    /// `at + 4 <= s.len()`.
+    unsafe fn load_at(s: &[T], at: usize) -> Self;
+    /// Writes the lanes into `s[at..at + 4]`, unchecked.
+    ///
+    /// # Safety
+    /// `at + 4 <= s.len()`.
+    unsafe fn store_at(self, s: &mut [T], at: usize);
     /// The sum of the lanes.
     fn sum(self) -> T;
     /// The sums of the lanes of four values, as four lanes: cheaper than four
@@ -101,6 +112,18 @@ macro_rules! impl_four {
             #[inline(always)]
             fn store(self, s: &mut [$t]) {
                 s[..4].copy_from_slice(&self.0);
+            }
+            #[inline(always)]
+            unsafe fn load_at(s: &[$t], at: usize) -> Self {
+                debug_assert!(at + 4 <= s.len());
+                // SAFETY: the caller keeps at + 4 <= s.len().
+                Self::load(unsafe { s.get_unchecked(at..at + 4) })
+            }
+            #[inline(always)]
+            unsafe fn store_at(self, s: &mut [$t], at: usize) {
+                debug_assert!(at + 4 <= s.len());
+                // SAFETY: as in `load_at`.
+                self.store(unsafe { s.get_unchecked_mut(at..at + 4) })
             }
             #[inline(always)]
             fn sum(self) -> $t {
@@ -208,6 +231,18 @@ mod simd {
             assert!(s.len() >= 4);
             // SAFETY: as in `load`.
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_at(s: &[f32], at: usize) -> Self {
+            debug_assert!(at + 4 <= s.len());
+            // SAFETY: the caller keeps at + 4 <= s.len(); v128_load allows any alignment.
+            F32x4(unsafe { v128_load(s.as_ptr().add(at) as *const v128) })
+        }
+        #[inline(always)]
+        unsafe fn store_at(self, s: &mut [f32], at: usize) {
+            debug_assert!(at + 4 <= s.len());
+            // SAFETY: as in `load_at`.
+            unsafe { v128_store(s.as_mut_ptr().add(at) as *mut v128, self.0) }
         }
         #[inline(always)]
         fn sum(self) -> f32 {
