@@ -95,8 +95,10 @@ impl Loss {
             .copied()
             .find(|l| l.name() == name)
             .ok_or_else(|| {
+                let known: Vec<&str> = Loss::ALL.iter().map(|l| l.name()).collect();
                 EngineError::Model(format!(
-                    "unknown loss \"{name}\" (known: mse, sse, softmax_cross_entropy, sigmoid_cross_entropy)"
+                    "unknown loss \"{name}\" (known: {})",
+                    known.join(", ")
                 ))
             })
     }

@@ -156,11 +156,6 @@ impl<T: Real> Gradients<T> {
         }
     }
 
-    /// The gradient of operation `l`'s parameter `name`, if it has one by that name.
-    pub fn named(&self, net: &Network<T>, l: usize, name: &str) -> Option<&Tensor<T>> {
-        net.layers[l].param_index(name).map(|p| &self.params[l][p])
-    }
-
     /// dC/dW of layer `l`, for the operations whose first parameter is a weight matrix.
     pub fn dw(&self, l: usize) -> ArrayView2<'_, T> {
         self.params[l][0]
