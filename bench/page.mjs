@@ -2,7 +2,7 @@
 // data and initial weights that our engine generates once. bench/run.mjs drives it
 // through `window.bench`, one timed run per call, so it can interleave the engines.
 /* global tf, convnetjs, brain */
-import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "../www/pkg/backprop_lab.js";
+import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backprop_lab.js";
 
 const wasm = await init();
 const digits = new Uint8Array(await (await fetch("../www/data/digits.bin")).arrayBuffer());

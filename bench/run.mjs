@@ -308,7 +308,7 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
 - Browser: Chromium ${chromiumVersion} (\`/usr/bin/chromium\`, headless, launched by playwright-core ${PKG["playwright-core"]}),
   page cross-origin isolated: ${info.crossOriginIsolated}. User agent: \`${info.userAgent}\`.
 - Node ${process.version}; ${rustc}; ${bindgen}.
-- Ours: backprop-lab commit ${commit}${dirty ? " with uncommitted changes in the work tree" : ""}, \`www/pkg/backprop_lab_bg.wasm\` built by \`scripts/build\` (release, \`+simd128\`).
+- Ours: backprop-lab commit ${commit}${dirty ? " with uncommitted changes in the work tree" : ""}, the engine workloads from \`bench/pkg\` (\`FEATURES=bench scripts/build\`: the page's engine plus the timed entry points), the page and its size from \`www/pkg/backprop_lab_bg.wasm\` built by \`scripts/build\` (release, \`+simd128\`), which carries no bench code.
 - Peers (npm, exact versions from \`bench/package-lock.json\`, loaded as the packages' own browser scripts from \`bench/node_modules\`, no bundler):
   @tensorflow/tfjs-core ${PKG["@tensorflow/tfjs-core"]} and @tensorflow/tfjs-backend-cpu ${PKG["@tensorflow/tfjs-backend-cpu"]}, as bundled in
   @tensorflow/tfjs ${PKG["@tensorflow/tfjs"]}'s \`dist/tf.min.js\` (the page reports tfjs-core ${info.tfjs.versions["tfjs-core"]}, tfjs-backend-cpu ${info.tfjs.versions["tfjs-backend-cpu"]}; see below why),

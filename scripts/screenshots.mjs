@@ -42,6 +42,7 @@ try {
   await page.waitForTimeout(300);
   await page.locator("#view-nudge").screenshot({ path: out("view-nudge.png") });
   await page.locator("#diagram").scrollIntoViewIfNeeded();
+  // The diagram draws (and places its weights) once it is on screen.
   await page.waitForFunction(() => window.backpropLab.weightPoint(2, 0, 0));
   const p = await page.evaluate(() => window.backpropLab.weightPoint(2, 0, 0));
   await page.mouse.move(p.x, p.y);
@@ -72,6 +73,25 @@ try {
   await page.locator("#view-lessons").evaluate((e) => e.scrollIntoView({ block: "start" }));
   await page.waitForTimeout(200);
   await page.screenshot({ path: out("lesson-bias-trick.png"), clip: await union(page, "#view-lessons", "#view-ledger .augmented") });
+  // The initialisation lessons: a constant start keeps every unit a copy of the others;
+  // the histograms of a deep tanh net saturate at std 1.0 and hold their spread with Xavier.
+  page = await h.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${h.url}#lesson=zero-init&variant=constant`);
+  await ready(page);
+  await page.waitForFunction(() => document.querySelector(".lesson-figure")?.textContent.startsWith("Epoch 150 "), null, { timeout: 60000 });
+  for (const b of await page.getByRole("button", { name: "Dismiss" }).all()) await b.click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: out("lesson-zero-init.png") });
+  for (const variant of ["std1", "xavier"]) {
+    await page.goto(`${h.url}#lesson=why-xavier&variant=${variant}`);
+    await page.waitForFunction((v) => document.querySelector(".lesson-banner")?.dataset.variant === v
+      && document.querySelector(".lesson-figure")?.textContent.startsWith("Layer 6"), variant);
+    await page.waitForTimeout(500);
+    const a = await page.locator(".lesson-banner").boundingBox();
+    const b = await page.locator("#view-activations").boundingBox();
+    await page.screenshot({ path: out(`lesson-why-xavier-${variant}.png`), clip: { x: a.x - 8, y: a.y - 8, width: a.width + 16, height: b.y + b.height - a.y + 16 } });
+  }
 
   page = await h.newPage({ viewport: { width: 390, height: 844 } });
   await page.goto(h.url);

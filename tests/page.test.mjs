@@ -90,7 +90,7 @@ test("training runs in a worker, stops exactly at a set epoch and the page mirro
   await page.dispatchEvent("#view-stop_value", "change");
   await page.getByRole("button", { name: "Play" }).click();
   await expectMessage(page, /stop condition was reached at epoch 300/);
-  assert.ok(page.workers().some((w) => w.url().endsWith("/www/trainer.js")), "a training worker runs");
+  assert.ok(page.workers().some((w) => w.url().endsWith("/www/training-worker.js")), "a training worker runs");
   await page.getByRole("button", { name: "Play" }).waitFor();
   const lab = () => page.evaluate(() => {
     const l = window.backpropLab.lab();

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { start, ready } from "./browser/harness.mjs";
+import { start, ready, openLesson } from "./browser/harness.mjs";
 
 const reference = JSON.parse(readFileSync(new URL("../../shared/reference/seed-examples.json", import.meta.url)));
 const cs231n = reference.examples.find((e) => e.name === "cs231n-worked-example").expect;
@@ -13,13 +13,7 @@ let h;
 before(async () => { h = await start(); });
 after(async () => { await h?.close(); });
 
-async function lesson(name) {
-  const page = await h.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(`${h.url}#lesson=${name}`);
-  await ready(page);
-  await page.waitForFunction((n) => document.querySelector(".lesson-banner")?.dataset.lesson === n, name, { timeout: 15000 });
-  return page;
-}
+const lesson = (name) => openLesson(h, name);
 
 /** Waits until the readout and the diagram's labels are both of `phase`; returns the
  * labels drawn: [{column, unit} or {layer, unit, input}, parts: [{key, value}], text, rect}]. */

@@ -2,19 +2,13 @@
 // shows the engine's numbers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, ready } from "./browser/harness.mjs";
+import { start, openLesson } from "./browser/harness.mjs";
 
 let h;
 before(async () => { h = await start(); });
 after(async () => { await h?.close(); });
 
-async function lesson(name) {
-  const page = await h.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(`${h.url}#lesson=${name}`);
-  await ready(page);
-  await page.waitForFunction((n) => document.querySelector(".lesson-banner")?.dataset.lesson === n, name, { timeout: 15000 });
-  return page;
-}
+const lesson = (name) => openLesson(h, name);
 
 const ledgerText = (page) => page.textContent("#view-ledger");
 

@@ -22,7 +22,7 @@ function fillSelect(select, options) {
 export function bindControls(getState, onChange) {
   fillSelect($("data-kind"), Object.entries(DATASETS));
   const enumOptions = Object.fromEntries(SETTINGS.filter((s) => s[1] === "enum").map((s) => [s[0], s[3]]));
-  for (const path of ["network.output", "network.loss", "network.init", "training.optimizer"]) {
+  for (const path of ["network.output", "network.loss", "network.reduction", "network.init", "training.optimizer"]) {
     fillSelect($(path.replace(".", "-")), enumOptions[path].map((v) => [v, v.replaceAll("_", " ")]));
   }
   const derivedBox = $("derived");

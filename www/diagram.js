@@ -1,15 +1,25 @@
 // The network diagram: units as nodes (for 2-D data each hidden unit shows its heatmap
 // over the input plane), weights as lines whose thickness is |w| and colour its sign,
 // and each unit's activation for the selected example. Clicking a weight selects it.
-import { classColour, f32, rgba } from "./engine.js";
+import { Lab, f32, squareImage } from "./engine.js";
 import { fitCanvas } from "./plane.js";
 
-function signedColour(palette, t) {
-  // The engine's poles: class 0 for negative values, class 1 for positive.
-  const pole = classColour(palette, t < 0 ? 0 : 1).match(/\d+/g).map(Number);
-  const a = Math.min(1, Math.abs(t));
-  const mix = pole.map((c) => Math.round(255 + (c - 255) * a));
-  return `rgb(${mix.join(",")})`;
+/** Steps of the diverging scale the diagram colours weights and activations with. */
+const RAMP_STEPS = 65;
+const ramps = new Map();
+/** The engine's diverging colours of a palette, as CSS colours (fetched once). */
+function ramp(palette) {
+  if (!ramps.has(palette)) {
+    const rgb = Lab.signedRamp(palette, RAMP_STEPS);
+    ramps.set(palette, Array.from({ length: RAMP_STEPS }, (_, i) => `rgb(${rgb[3 * i]},${rgb[3 * i + 1]},${rgb[3 * i + 2]})`));
+  }
+  return ramps.get(palette);
+}
+
+/** The colour of t in [-1, 1] on `colours`, a ramp. */
+function signedColour(colours, t) {
+  const u = Number.isFinite(t) ? Math.max(-1, Math.min(1, t)) : 0;
+  return colours[Math.round(((u + 1) / 2) * (RAMP_STEPS - 1))];
 }
 
 export class Diagram {
@@ -75,6 +85,8 @@ export class Diagram {
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, w, h);
     const sizes = Array.from(lab.layerSizes());
+    // Engine calls that may allocate come before the views over engine memory below.
+    const colours = ramp(palette);
     this.layout(sizes);
     if (highlight != null && this.nodes[highlight]) {
       // The ledger's current step: its layer's column (1-based layers; 0 is the input).
@@ -99,7 +111,7 @@ export class Diagram {
           const from = this.nodes[l - 1][i];
           const to = this.nodes[l][j];
           this.edges.push({ from, to, layer: l - 1, unit: j, input: i });
-          ctx.strokeStyle = signedColour(palette, v / max);
+          ctx.strokeStyle = signedColour(colours, v / max);
           ctx.lineWidth = (dense ? 0.3 : 0.6) + (dense ? 1.5 : 5) * Math.abs(v / max) * (window.devicePixelRatio || 1) / 1.5;
           ctx.beginPath();
           ctx.moveTo(from.x, from.y);
@@ -122,11 +134,11 @@ export class Diagram {
         ctx.restore();
       }
     }
-    this.drawNodes(lab, palette, sizes, acts);
+    this.drawNodes(lab, colours, sizes, acts);
     this.overlay?.(ctx, this);
   }
 
-  drawNodes(lab, palette, sizes, acts) {
+  drawNodes(lab, colours, sizes, acts) {
     const ctx = this.ctx;
     const side = lab.gridSide();
     const hiddenCols = sizes.length - 2;
@@ -145,12 +157,12 @@ export class Diagram {
         if (isHidden && side > 0) {
           tile.width = side;
           tile.height = side;
-          const img = new ImageData(rgba(lab.gridUnitsPtr() + unitIndex * side * side * 4, side * side * 4), side, side);
+          const img = squareImage(lab.gridUnitRgba(unitIndex), side);
           tile.getContext("2d").putImageData(img, 0, 0);
           ctx.clip();
           ctx.drawImage(tile, n.x - n.r, n.y - n.r, 2 * n.r, 2 * n.r);
         } else {
-          ctx.fillStyle = acts ? signedColour(palette, acts[offset + i] / max) : "#eee";
+          ctx.fillStyle = acts ? signedColour(colours, acts[offset + i] / max) : "#eee";
           ctx.fill();
         }
         ctx.restore();
@@ -183,7 +195,7 @@ export class Diagram {
     const x = Math.min(this.canvas.width - big - 4, n.x + n.r + 6);
     const y = Math.max(4, Math.min(this.canvas.height - big - 4, n.y - big / 2));
     const tile = this.unitTile;
-    const img = new ImageData(rgba(lab.gridUnitsPtr() + unit * side * side * 4, side * side * 4), side, side);
+    const img = squareImage(lab.gridUnitRgba(unit), side);
     tile.getContext("2d").putImageData(img, 0, 0);
     this.ctx.drawImage(tile, x, y, big, big);
     this.ctx.strokeStyle = "#111";

@@ -21,6 +21,9 @@ export const u32 = (ptr, len) => new Uint32Array(wasm.memory.buffer, ptr, len);
 export const u8 = (ptr, len) => new Uint8Array(wasm.memory.buffer, ptr, len);
 /** A Uint8ClampedArray view (for ImageData). */
 export const rgba = (ptr, len) => new Uint8ClampedArray(wasm.memory.buffer, ptr, len);
+/** An ImageData of `side` x `side` over the same memory as `bytes`, an engine view of
+ * RGBA pixels. */
+export const squareImage = (bytes, side) => new ImageData(new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.length), side, side);
 
 let digits = null;
 /** The digits file, fetched once (it is also the offline copy). */

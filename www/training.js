@@ -1,7 +1,7 @@
-// The page's side of the training worker (www/trainer.js): it forwards every call that
-// changes what is trained, numbers each rebuild so that snapshots of a replaced network
-// are dropped, and holds the newest snapshots, and every timeline update in order, until
-// the next frame shows them.
+// The page's side of the training worker (www/training-worker.js): it hands the worker
+// the seed of each new network (written by the page's Lab), numbers the seeds so that
+// messages about a replaced network are dropped, and holds the newest snapshots, and
+// every timeline update in order, until the next frame shows them in the page's Lab.
 
 export class TrainingWorker {
   /** Starts the worker on the page's compiled engine; `events` receives "stopped",
@@ -14,7 +14,9 @@ export class TrainingWorker {
     /** Timeline updates not yet followed: each builds on the one before, so none is
      * dropped. */
     this.moments = [];
-    this.worker = new Worker(new URL("./trainer.js", import.meta.url), { type: "module" });
+    /** The last play command, while playing: a new seed plays on with it. */
+    this.running = null;
+    this.worker = new Worker(new URL("./training-worker.js", import.meta.url), { type: "module" });
     this.ready = new Promise((resolve, reject) => {
       this.worker.onerror = (e) => reject(new Error(e.message || "the training worker did not start"));
       this.worker.onmessage = ({ data }) => {
@@ -35,9 +37,8 @@ export class TrainingWorker {
       this.events(data);
       return;
     }
-    const snapshot = data.snapshot;
-    if (snapshot[5] === 1) this.pending = { history: snapshot, latest: null };
-    else this.pending.latest = snapshot;
+    if (data.withHistory) this.pending = { history: data.snapshot, latest: null };
+    else this.pending.latest = data.snapshot;
   }
 
   /** Shows the newest snapshots in `lab` (the page's mirror); true if there were any. */
@@ -52,33 +53,33 @@ export class TrainingWorker {
     return history != null || latest != null || moments.length > 0;
   }
 
-  /** The worker builds the same Lab as the page: same configuration, data, weights and,
-   * when one is carried, run (counters, history and timeline). */
-  build(config, bytes, model, run) {
+  /** The worker trains a new network from `lab`'s seed: its weights, rows, settings
+   * and run so far. */
+  seed(lab) {
     this.gen++;
     this.pending = { history: null, latest: null };
     this.moments = [];
-    this.worker.postMessage({ type: "build", gen: this.gen, config, bytes, model, run });
+    const seed = lab.trainerSeed();
+    this.worker.postMessage({ type: "seed", gen: this.gen, seed }, [seed.buffer]);
+    // A new network goes on playing if the old one was.
+    if (this.running) this.worker.postMessage({ type: "play", ...this.running });
   }
 
-  training(json) {
-    this.worker.postMessage({ type: "training", json });
-  }
-
-  weights(model) {
-    this.gen++;
-    this.pending = { history: null, latest: null };
-    this.moments = [];
-    this.worker.postMessage({ type: "weights", gen: this.gen, model });
+  /** The training settings `lab` has just checked. */
+  training(lab) {
+    const settings = lab.trainingSettings();
+    this.worker.postMessage({ type: "training", settings }, [settings.buffer]);
   }
 
   /** Trains continuously at `rate` steps per second (null: as fast as it can) until
    * paused or `stop` ({ kind, value } or null) holds. */
   play(rate, stop) {
+    this.running = { rate, stop };
     this.worker.postMessage({ type: "play", rate, stop });
   }
 
   pause() {
+    this.running = null;
     this.worker.postMessage({ type: "pause" });
   }
 

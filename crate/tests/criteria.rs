@@ -132,3 +132,29 @@ fn relu_net_overfits_fifty_digits() {
         m.loss
     );
 }
+
+/// Seed 001 again, as the page's `cmu-blobs` lesson configures it (the JSON the page
+/// sends, summed loss included), with the figure the lesson shows: the loss summed over
+/// the epoch, which is exactly the last epoch's batch losses added up.
+#[test]
+fn cmu_blobs_through_the_page_configuration() {
+    use backprop_lab::engine::session::{Session, SessionConfig};
+    let config = r#"{"data": {"kind": "blobs", "validation": 0},
+        "network": {"hidden": [{"units": 25, "activation": "sigmoid"}], "output": "identity",
+                    "loss": "softmax_cross_entropy", "reduction": "sum", "init": "xavier"},
+        "training": {"optimizer": "sgd", "learning_rate": 0.001, "batch_size": 5, "shuffle": false}}"#;
+    let mut s = Session::new(SessionConfig::from_json(config).unwrap(), None).unwrap();
+    for _ in 0..500 {
+        s.trainer.run_epoch().unwrap();
+    }
+    let t = &s.trainer;
+    assert_eq!(t.steps_per_epoch(), 8);
+    let summed: f64 = t.history.step_loss.values()[4000 - 8..].iter().sum();
+    assert!((t.epoch_loss_sum() - summed).abs() < 1e-9 * summed);
+    let accuracy = *t.history.train_accuracy.values().last().unwrap();
+    assert!(
+        t.epoch_loss_sum() < 35.0 && accuracy > 0.75,
+        "loss {}, accuracy {accuracy}",
+        t.epoch_loss_sum()
+    );
+}

@@ -45,3 +45,12 @@ export async function maxPace(page) {
     speed.dispatchEvent(new Event("input"));
   });
 }
+
+/** Opens `#lesson=NAME` in a new page of `h` and waits until its banner shows. */
+export async function openLesson(h, name) {
+  const page = await h.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${h.url}#lesson=${name}`);
+  await ready(page);
+  await page.waitForFunction((n) => document.querySelector(".lesson-banner")?.dataset.lesson === n, name, { timeout: 15000 });
+  return page;
+}

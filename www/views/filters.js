@@ -2,9 +2,9 @@
 // image and normalised per tile, one mosaic painted from the engine's RGBA buffer (hover
 // a tile for its unit and weight range). 2-D data: each unit's zero line w.x + b = 0
 // over the data with its weight vector as an arrow, traced by the engine.
-import { Lab, f32, u32, u8, rgba, classColour } from "../engine.js";
+import { f32, u32, u8, rgba, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el } from "./panel.js";
+import { node as el } from "./parts.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 66;
@@ -90,10 +90,8 @@ export function update(ctx) {
   key = k;
   lastSteps = steps;
   lastTime = now;
-  const units = lab.layerSizes()[1];
-  const cols = Math.max(1, Math.ceil(Math.sqrt(units * 1.6)));
   try {
-    kind = lab.filtersUpdate(cols, ui.colour.value, ctx.state.view.palette);
+    kind = lab.filtersUpdate(ui.colour.value, ctx.state.view.palette);
   } catch (e) {
     kind = "";
     setText(ui.hint, `The filters could not be computed: ${errorText(e)}`);
@@ -148,34 +146,27 @@ function paintTiles() {
   g.drawImage(tiles, ox, oy, mw * s, mh * s);
   const [h, w] = lab.imageShape();
   const units = lab.layerSizes()[1];
-  const gap = Lab.filtersGap();
-  const cols = Math.round((mw - gap) / (w + gap));
-  layout = { kind: "images", s, ox, oy, w, h, gap, cols, units };
+  layout = { kind: "images", s, ox, oy, units };
   delete canvas.dataset.segments;
   canvas.dataset.tiles = String(units);
   canvas.dataset.tileShape = `${h}x${w}`;
   canvas.dataset.mosaic = `${ox},${oy},${s}`;
   const unit = tileAt(hover.x, hover.y);
-  if (unit >= 0) {
-    const x = ox + (gap + (unit % cols) * (w + gap)) * s;
-    const y = oy + (gap + Math.floor(unit / cols) * (h + gap)) * s;
+  const rect = unit >= 0 ? lab.filtersTileRect(unit) : [];
+  if (rect.length === 4) {
+    const [x, y, tw, th] = rect;
     g.strokeStyle = "#0b63a5";
     g.lineWidth = 2;
-    g.strokeRect(x - 1, y - 1, w * s + 2, h * s + 2);
+    g.strokeRect(ox + x * s - 1, oy + y * s - 1, tw * s + 2, th * s + 2);
   }
 }
 
+/** The unit whose tile is under canvas pixel (px, py), or -1; the engine knows the
+ * mosaic's layout, this only undoes the drawing's offset and scale. */
 function tileAt(px, py) {
   if (!layout || layout.kind !== "images" || px < 0) return -1;
-  const { s, ox, oy, w, h, gap, cols, units } = layout;
-  const mx = (px - ox) / s - gap;
-  const my = (py - oy) / s - gap;
-  if (mx < 0 || my < 0) return -1;
-  const col = Math.floor(mx / (w + gap));
-  const row = Math.floor(my / (h + gap));
-  if (col >= cols || mx - col * (w + gap) >= w || my - row * (h + gap) >= h) return -1;
-  const unit = row * cols + col;
-  return unit < units ? unit : -1;
+  const { s, ox, oy } = layout;
+  return lab.filtersTileAt((px - ox) / s, (py - oy) / s);
 }
 
 function describeHover() {
@@ -195,13 +186,11 @@ function describeHover() {
     setText(ui.info, "Hover a line for its unit's weights.");
     return;
   }
-  const sizes = lab.layerSizes();
+  const inputs = lab.layerSizes()[0];
   const names = JSON.parse(lab.featureNames());
-  const w = f32(lab.weightsPtr(0), sizes[1] * sizes[0]);
-  const b = f32(lab.biasesPtr(0), sizes[1]);
   const terms = [];
-  for (let i = 0; i < sizes[0]; i++) terms.push(`${w[unit * sizes[0] + i].toPrecision(3)}·${names[i] ?? `input ${i + 1}`}`);
-  setText(ui.info, `Unit ${unit + 1} of layer 1: z = ${terms.join(" + ")} + ${b[unit].toPrecision(3)}; its line is where z = 0.`);
+  for (let i = 0; i < inputs; i++) terms.push(`${lab.parameter(0, unit, i).toPrecision(3)}·${names[i] ?? `input ${i + 1}`}`);
+  setText(ui.info, `Unit ${unit + 1} of layer 1: z = ${terms.join(" + ")} + ${lab.parameter(0, unit, -1).toPrecision(3)}; its line is where z = 0.`);
 }
 
 function lineAt(px, py) {

@@ -8,5 +8,6 @@ import * as nudge from "./nudge.js";
 import * as representation from "./representation.js";
 import * as filters from "./filters.js";
 import * as phases from "./phases.js";
+import * as activations from "./activations.js";
 
-export const views = [lessons, ledger, nudge, representation, filters, phases];
+export const views = [lessons, ledger, nudge, representation, filters, activations, phases];

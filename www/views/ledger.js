@@ -2,7 +2,7 @@
 // f64, each row with the equation it applies; a stepper walks it one operation at a
 // time and highlights the layer in the network diagram; the gradient check beside it;
 // on request, the bias trick: each layer's [W b] acting on [a; 1] gives the same z.
-import { panel, numbers, num, el, node } from "./panel.js";
+import { detailsBox, numbers, num, el, node } from "./parts.js";
 import { LESSONS } from "./lessons.js";
 
 let body;
@@ -153,7 +153,7 @@ function fromLesson(ctx) {
 }
 
 export function mount(container, ctx) {
-  body = panel(container, "view-ledger", "Ledger: one example, forward and backward");
+  body = detailsBox(container, "view-ledger", "Ledger: one example, forward and backward");
   const controls = el("div", null, "view-controls");
   const label = el("label", "Example ");
   const input = document.createElement("input");

@@ -1,7 +1,7 @@
 // Nudge curves: sweep the selected weight or bias over w + d and plot, with plotters in
 // the engine, the unit's z, the output a and the cost C against w + d; the tangent at
 // d = 0 has backprop's slope, shown beside the central difference.
-import { panel, num, el, node } from "./panel.js";
+import { detailsBox, num, el, node } from "./parts.js";
 import { fitCanvas } from "../plane.js";
 
 /** Least milliseconds between redraws while training: a redraw (three plotters panels,
@@ -33,7 +33,7 @@ function paramOptions(lab) {
 let optionsFor = null;
 
 export function mount(container, ctx) {
-  body = panel(container, "view-nudge", "Nudge curves: how one weight moves the cost");
+  body = detailsBox(container, "view-nudge", "Nudge curves: how one weight moves the cost");
   const controls = el("div", null, "view-controls");
   const l1 = el("label", "Parameter ");
   paramSelect = document.createElement("select");

@@ -3,7 +3,7 @@
 // dC/dw), then the update (each weight from w to w - lr dC/dw). Every number is the
 // engine's: the f64 ledger of the selected example, its update included. Training
 // pauses while the mode is on; the arrow keys (or n and p) step through the phases.
-import { el, node, numbers, num } from "./panel.js";
+import { el, node, numbers, num } from "./parts.js";
 
 /** The colour of each kind of phase, for its links, rings and label borders. */
 const COLOURS = { forward: "#b7791f", loss: "#6b46c1", backward: "#c53030", update: "#2f855a" };

@@ -21,6 +21,16 @@ pub enum Init {
     HeNormal,
     /// U(0, 1), as one notebook does.
     Uniform01,
+    /// Every weight 0: the CMU notebook's question 2.1.1. Every unit of a layer gets
+    /// the same gradient, so the units never differ (and with tanh or ReLU nothing
+    /// but the output biases ever moves).
+    Zeros,
+    /// Every weight the same value: the units of a layer start equal, get equal
+    /// gradients and stay copies of one another.
+    Constant {
+        /// The weight.
+        value: f64,
+    },
 }
 
 impl Init {
@@ -31,10 +41,13 @@ impl Init {
             Init::Gaussian { .. } => "gaussian",
             Init::HeNormal => "he",
             Init::Uniform01 => "uniform01",
+            Init::Zeros => "zeros",
+            Init::Constant { .. } => "constant",
         }
     }
 
-    /// Parses a name; `std` is used by `gaussian`.
+    /// Parses a name; `std` is the standard deviation of `gaussian` and the value of
+    /// `constant` (the page's one "init std" setting serves both).
     pub fn parse(name: &str, std: f64) -> Result<Self> {
         match name {
             "xavier" => Ok(Init::Xavier),
@@ -48,8 +61,17 @@ impl Init {
             }
             "he" => Ok(Init::HeNormal),
             "uniform01" => Ok(Init::Uniform01),
+            "zeros" => Ok(Init::Zeros),
+            "constant" => {
+                if !std.is_finite() {
+                    return Err(EngineError::Model(format!(
+                        "the constant initialiser needs a finite value, got {std}"
+                    )));
+                }
+                Ok(Init::Constant { value: std })
+            }
             _ => Err(EngineError::Model(format!(
-                "unknown initialiser \"{name}\" (known: xavier, gaussian, he, uniform01)"
+                "unknown initialiser \"{name}\" (known: xavier, gaussian, he, uniform01, zeros, constant)"
             ))),
         }
     }
@@ -86,6 +108,8 @@ impl Init {
             Init::Gaussian { std } => std * standard_normal(rng),
             Init::HeNormal => (2.0 / fan_in as f64).sqrt() * standard_normal(rng),
             Init::Uniform01 => rng.random::<f64>(),
+            Init::Zeros => 0.0,
+            Init::Constant { value } => value,
         }
     }
 }
@@ -149,6 +173,31 @@ mod tests {
                 init.name()
             );
             assert!(mean.abs() < 0.1 * std);
+        }
+    }
+
+    #[test]
+    fn zeros_and_constant_parse_by_name_and_fill_every_weight() {
+        for name in ["xavier", "gaussian", "he", "uniform01", "zeros", "constant"] {
+            assert_eq!(Init::parse(name, 0.5).unwrap().name(), name);
+        }
+        let err = Init::parse("ones", 0.5).unwrap_err().to_string();
+        assert!(err.contains("zeros, constant"), "{err}");
+        assert!(Init::parse("constant", f64::NAN).is_err());
+        for (init, want) in [
+            (Init::Zeros, 0.0),
+            (Init::parse("constant", 0.25).unwrap(), 0.25),
+        ] {
+            let mut n = Network::<f64>::zeros(&arch()).unwrap();
+            init.apply(&mut n, 0.1, &mut StdRng::seed_from_u64(1));
+            for layer in &n.layers {
+                assert!(
+                    layer.weights().iter().all(|&w| w == want),
+                    "{}",
+                    init.name()
+                );
+                assert!(layer.biases().iter().all(|&b| b == 0.1));
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod number;
 pub mod ops;
 pub mod optim;
 pub mod penalty;
+pub mod seed;
 pub mod session;
 pub mod step;
 pub mod timeline;

@@ -239,6 +239,37 @@ impl History {
     }
 }
 
+impl History {
+    /// The series called `name` (step_loss, train_loss, train_accuracy, val_loss,
+    /// val_accuracy; grad_norm and weight_norm of `layer`).
+    pub fn named(&self, name: &str, layer: usize) -> Result<&Series> {
+        fn per_layer(v: &[Series], layer: usize) -> Result<&Series> {
+            v.get(layer)
+                .ok_or_else(|| EngineError::Mismatch(format!("there is no layer {}", layer + 1)))
+        }
+        match name {
+            "step_loss" => Ok(&self.step_loss),
+            "train_loss" => Ok(&self.train_loss),
+            "train_accuracy" => Ok(&self.train_accuracy),
+            "val_loss" => Ok(&self.val_loss),
+            "val_accuracy" => Ok(&self.val_accuracy),
+            "grad_norm" => per_layer(&self.grad_norm, layer),
+            "weight_norm" => per_layer(&self.weight_norm, layer),
+            _ => Err(EngineError::Model(format!(
+                "unknown history series \"{name}\""
+            ))),
+        }
+    }
+
+    /// The newest value of series `name` (NaN when there is none).
+    pub fn last(&self, name: &str) -> f64 {
+        self.named(name, 0)
+            .ok()
+            .and_then(|s| s.values().last().copied())
+            .unwrap_or(f64::NAN)
+    }
+}
+
 /// Rows for the network: inputs, dense targets and, for classification, labels.
 #[derive(Debug, Clone)]
 pub struct Rows<T> {
@@ -379,6 +410,13 @@ impl<T: Real> Trainer<T> {
         self.epoch
     }
 
+    /// Steps in one epoch (the last batch of an epoch may be smaller).
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train
+            .len()
+            .div_ceil(self.config.batch_size.min(self.train.len()))
+    }
+
     /// Completed steps (mini-batches).
     pub fn steps(&self) -> u64 {
         self.steps
@@ -387,6 +425,16 @@ impl<T: Real> Trainer<T> {
     /// The learning rate in force, after decay.
     pub fn learning_rate(&self) -> f64 {
         self.lr
+    }
+
+    /// The last epoch's mini-batch costs added up: the CMU notebook's "total loss over
+    /// the epoch", where `train_loss` is their mean. It is that mean times
+    /// [`Trainer::steps_per_epoch`], so a mirror that holds only the history has it
+    /// too. NaN before the first epoch; once the history is long enough to average
+    /// neighbours, the mean of the last kept epochs' sums.
+    pub fn epoch_loss_sum(&self) -> f64 {
+        let mean = self.history.train_loss.values().last().copied();
+        mean.map_or(f64::NAN, |m| m * self.steps_per_epoch() as f64)
     }
 
     /// Changes hyper-parameters without a reset. The batch size cannot change here

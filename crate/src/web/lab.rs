@@ -9,7 +9,6 @@ use crate::engine::dataset::Target;
 use crate::engine::grid::Palette;
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
 use crate::engine::train::Series;
-use crate::engine::EngineError;
 use wasm_bindgen::prelude::*;
 
 /// A network training on a dataset, as configured by the page.
@@ -23,27 +22,16 @@ pub struct Lab {
     pub(super) shown: Option<ShownMoment>,
 }
 
-fn series<'a>(lab: &'a Lab, name: &str, layer: usize) -> Result<&'a Series, EngineError> {
-    let h = &lab.session.trainer.history;
-    let per_layer = |v: &'a Vec<Series>| {
-        v.get(layer)
-            .ok_or_else(|| EngineError::Mismatch(format!("there is no layer {}", layer + 1)))
-    };
-    match name {
-        "step_loss" => Ok(&h.step_loss),
-        "train_loss" => Ok(&h.train_loss),
-        "train_accuracy" => Ok(&h.train_accuracy),
-        "val_loss" => Ok(&h.val_loss),
-        "val_accuracy" => Ok(&h.val_accuracy),
-        "grad_norm" => per_layer(&h.grad_norm),
-        "weight_norm" => per_layer(&h.weight_norm),
-        _ => Err(EngineError::Model(format!(
-            "unknown history series \"{name}\""
-        ))),
-    }
-}
-
 impl Lab {
+    /// The history series `name` (of `layer`, for the per-layer ones).
+    fn series(&self, name: &str, layer: usize) -> Result<&Series, JsError> {
+        self.session
+            .trainer
+            .history
+            .named(name, layer)
+            .map_err(js_error)
+    }
+
     /// The session behind the handle, for the other facade modules.
     pub(super) fn session(&self) -> &Session {
         &self.session
@@ -90,14 +78,22 @@ impl Lab {
         self.session.trainer.run_epoch().map_err(js_error)
     }
 
-    /// The trainer's counters, weights and (when asked) history in one buffer, for the
-    /// training worker to hand to the page's Lab (see `showSnapshot`).
-    pub fn snapshot(&self, with_history: bool) -> Vec<f64> {
-        self.session.trainer.snapshot(with_history)
+    /// Everything the training worker's `Trainer` is built from: network, training
+    /// rows, settings and the run so far, in one buffer.
+    #[wasm_bindgen(js_name = trainerSeed)]
+    pub fn trainer_seed(&mut self) -> Vec<u8> {
+        self.with_live(|lab| crate::engine::seed::write(&lab.session.trainer))
     }
 
-    /// Shows a `snapshot` of a Lab built from the same configuration: this Lab then
-    /// draws the other's weights and history. Throws if the shapes differ.
+    /// The training settings as this Lab checked them (after `setTraining`), for the
+    /// worker's `Trainer.setTraining`.
+    #[wasm_bindgen(js_name = trainingSettings)]
+    pub fn training_settings(&self) -> Vec<u8> {
+        crate::engine::seed::write_settings(&self.session.trainer)
+    }
+
+    /// Shows a snapshot of the worker's `Trainer` (built from this Lab's seed): this Lab
+    /// then draws its weights and history. Throws if the shapes differ.
     #[wasm_bindgen(js_name = showSnapshot)]
     pub fn show_snapshot(&mut self, snapshot: &[f64]) -> Result<(), JsError> {
         self.session
@@ -121,10 +117,14 @@ impl Lab {
     /// Steps in one epoch.
     #[wasm_bindgen(js_name = stepsPerEpoch)]
     pub fn steps_per_epoch(&self) -> u32 {
-        let t = &self.session.trainer;
-        t.train
-            .len()
-            .div_ceil(t.config.batch_size.min(t.train.len())) as u32
+        self.session.trainer.steps_per_epoch() as u32
+    }
+
+    /// The last epoch's mini-batch costs added up (the CMU notebook's "total loss over
+    /// the epoch"; `last("train_loss")` is their mean). NaN before the first epoch.
+    #[wasm_bindgen(js_name = epochLossSum)]
+    pub fn epoch_loss_sum(&self) -> f64 {
+        self.session.trainer.epoch_loss_sum()
     }
 
     /// Learning rate in force (after decay).
@@ -136,32 +136,26 @@ impl Lab {
     /// Last value of a history series (NaN when empty): step_loss, train_loss,
     /// train_accuracy, val_loss, val_accuracy.
     pub fn last(&self, name: &str) -> f64 {
-        series(self, name, 0)
-            .ok()
-            .and_then(|s| s.values().last().copied())
-            .unwrap_or(f64::NAN)
+        self.session.trainer.history.last(name)
     }
 
     /// Pointer to a history series' f64 values (see `historyLen`); grad_norm and
     /// weight_norm take a layer index.
     #[wasm_bindgen(js_name = historyPtr)]
     pub fn history_ptr(&self, name: &str, layer: usize) -> Result<*const f64, JsError> {
-        Ok(series(self, name, layer)
-            .map_err(js_error)?
-            .values()
-            .as_ptr())
+        Ok(self.series(name, layer)?.values().as_ptr())
     }
 
     /// Number of values of a history series.
     #[wasm_bindgen(js_name = historyLen)]
     pub fn history_len(&self, name: &str, layer: usize) -> Result<usize, JsError> {
-        Ok(series(self, name, layer).map_err(js_error)?.values().len())
+        Ok(self.series(name, layer)?.values().len())
     }
 
     /// How many steps or epochs each kept history value averages.
     #[wasm_bindgen(js_name = historyStride)]
     pub fn history_stride(&self, name: &str, layer: usize) -> Result<f64, JsError> {
-        Ok(series(self, name, layer).map_err(js_error)?.stride() as f64)
+        Ok(self.series(name, layer)?.stride() as f64)
     }
 
     /// Changes the training settings (JSON of the `training` part) without a reset.
@@ -175,14 +169,7 @@ impl Lab {
     /// The model file of the current weights, with the configuration.
     #[wasm_bindgen(js_name = exportModel)]
     pub fn export_model(&mut self) -> String {
-        let shown = self.shown_moment();
-        self.show_live();
-        let model = self.session.export_model();
-        if shown >= 0 {
-            self.show_moment(shown as usize)
-                .expect("the moment was found in this timeline");
-        }
-        model
+        self.with_live(|lab| lab.session.export_model())
     }
 
     /// Loads weights from a model file of the same architecture.
@@ -222,6 +209,19 @@ impl Lab {
             .layers
             .get(l)
             .map_or(std::ptr::null(), |layer| layer.biases().as_ptr())
+    }
+
+    /// The weight W[layer][unit][input], or the bias b[layer][unit] when `input` is
+    /// negative; NaN when there is no such parameter.
+    pub fn parameter(&self, layer: usize, unit: usize, input: i32) -> f64 {
+        let Some(l) = self.session.trainer.net.layers.get(layer) else {
+            return f64::NAN;
+        };
+        let value = match usize::try_from(input) {
+            Ok(i) => l.weights().get((unit, i)).copied(),
+            Err(_) => l.biases().get(unit).copied(),
+        };
+        value.map_or(f64::NAN, f64::from)
     }
 
     /// Names of the layers' activations, comma-separated.
@@ -316,6 +316,38 @@ impl Lab {
             .grid
             .as_ref()
             .map_or(std::ptr::null(), |g| g.output_rgba.as_ptr())
+    }
+
+    /// Hidden unit `unit`'s heatmap (units counted over all hidden layers, input side
+    /// first): side * side RGBA pixels, a byte view over engine memory valid until the
+    /// next call that may allocate.
+    #[wasm_bindgen(js_name = gridUnitRgba)]
+    pub fn grid_unit_rgba(&self, unit: usize) -> Result<js_sys::Uint8Array, JsError> {
+        let grid = self
+            .session
+            .grid
+            .as_ref()
+            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
+        let cells = grid.side() * grid.side() * 4;
+        let pixels = grid
+            .unit_rgba
+            .get(unit * cells..(unit + 1) * cells)
+            .ok_or_else(|| JsError::new(&format!("there is no hidden unit {}", unit + 1)))?;
+        // SAFETY: the view is read at once by the caller, before any call that could
+        // move or grow wasm memory.
+        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+    }
+
+    /// A palette's diverging scale (class 0's colour for negative values, white at 0,
+    /// class 1's for positive) as `steps` RGB triples for t evenly from -1 to 1, so
+    /// that the page colours by table lookup and never mixes colours itself.
+    #[wasm_bindgen(js_name = signedRamp)]
+    pub fn signed_ramp(palette: &str, steps: usize) -> Result<Vec<u8>, JsError> {
+        let p = Palette::parse(palette).map_err(js_error)?;
+        let steps = steps.clamp(2, 1024);
+        Ok((0..steps)
+            .flat_map(|i| p.signed(-1.0 + 2.0 * i as f32 / (steps - 1) as f32))
+            .collect())
     }
 
     /// Pointer to every hidden unit's heatmap, RGBA, one after another.

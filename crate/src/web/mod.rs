@@ -1,18 +1,23 @@
 //! The WebAssembly facade: converts between JavaScript values and engine types, and
 //! turns engine errors into JavaScript `Error`s. No mathematics lives here.
 
+mod activations;
+#[cfg(feature = "bench")]
 mod bench;
 mod charts;
 mod inspect;
 mod lab;
 mod timeline;
+mod trainer;
 mod views;
 
 use crate::engine::api;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench")]
 pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
+pub use trainer::Trainer;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };

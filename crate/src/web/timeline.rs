@@ -15,6 +15,21 @@ pub(super) struct ShownMoment {
 }
 
 impl Lab {
+    /// Runs `f` with the live weights in place, then shows the moment shown before.
+    pub(super) fn with_live<R>(&mut self, f: impl FnOnce(&mut Lab) -> R) -> R {
+        let shown = self.shown.as_ref().map(|s| s.step);
+        self.show_live();
+        let out = f(self);
+        if let Some(step) = shown {
+            let moments = self.session.trainer.timeline.moments();
+            if let Some(i) = moments.iter().position(|m| m.step == step) {
+                self.show_moment(i)
+                    .expect("the moment was found in this timeline");
+            }
+        }
+        out
+    }
+
     /// After the live weights changed (a snapshot, an import): keeps them aside and
     /// puts the shown moment's weights back, if a moment is shown.
     pub(super) fn keep_moment_shown(&mut self) {
@@ -154,23 +169,7 @@ impl Lab {
     /// about `max_values` numbers), to keep across a reload (see `importRun`).
     #[wasm_bindgen(js_name = exportRun)]
     pub fn export_run(&mut self, max_values: usize) -> Vec<f64> {
-        let shown = self.shown.as_ref().map(|s| s.step);
-        self.show_live();
-        let run = self.session.trainer.run_state(max_values);
-        if let Some(step) = shown {
-            let i = self
-                .session
-                .trainer
-                .timeline
-                .moments()
-                .iter()
-                .position(|m| m.step == step);
-            if let Some(i) = i {
-                self.show_moment(i)
-                    .expect("the moment was found in this timeline");
-            }
-        }
-        run
+        self.with_live(|lab| lab.session.trainer.run_state(max_values))
     }
 
     /// Takes on an `exportRun` of a Lab built from the same configuration. Throws if it

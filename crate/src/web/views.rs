@@ -100,17 +100,13 @@ impl Lab {
             .axis_label(k, input)
     }
 
-    /// Recomputes the first-layer filters. Image data: a mosaic of one tile per unit,
-    /// `cols` tiles per row, coloured "grey" (min to max per tile) or "signed" (the
-    /// palette's diverging colours); returns "images". 2-D data: every unit's zero line
+    /// Recomputes the first-layer filters. Image data: a mosaic of one tile per unit
+    /// (its layout from the engine: `filtersTileAt`, `filtersTileRect`), coloured
+    /// "grey" (min to max per tile) or "signed" (the palette's diverging colours);
+    /// returns "images". 2-D data: every unit's zero line
     /// and weight vector; returns "lines". Other data: returns "".
     #[wasm_bindgen(js_name = filtersUpdate)]
-    pub fn filters_update(
-        &mut self,
-        cols: usize,
-        colour: &str,
-        palette: &str,
-    ) -> Result<String, JsError> {
+    pub fn filters_update(&mut self, colour: &str, palette: &str) -> Result<String, JsError> {
         let colour = match colour {
             "grey" => TileColour::Grey,
             "signed" => TileColour::Signed(Palette::parse(palette).map_err(js_error)?),
@@ -123,10 +119,7 @@ impl Lab {
         let (session, views) = self.session_and_views();
         let net = &session.trainer.net;
         if let Some(shape) = session.data.image_shape {
-            views
-                .filters
-                .images(net, shape, cols, colour)
-                .map_err(js_error)?;
+            views.filters.images(net, shape, colour).map_err(js_error)?;
             return Ok("images".into());
         }
         if let Some(grid) = session.grid.as_ref() {
@@ -155,6 +148,21 @@ impl Lab {
     #[wasm_bindgen(js_name = filtersHeight)]
     pub fn filters_height(&mut self) -> usize {
         self.session_and_views().1.filters.height
+    }
+
+    /// The unit whose tile holds mosaic pixel (x, y), or -1 (a gap, or outside).
+    #[wasm_bindgen(js_name = filtersTileAt)]
+    pub fn filters_tile_at(&mut self, x: f64, y: f64) -> i32 {
+        let f = &self.session_and_views().1.filters;
+        f.tile_at(x, y).map_or(-1, |u| u as i32)
+    }
+
+    /// [x, y, width, height] of unit `unit`'s tile in mosaic pixels (empty if none).
+    #[wasm_bindgen(js_name = filtersTileRect)]
+    pub fn filters_tile_rect(&mut self, unit: usize) -> Vec<u32> {
+        let f = &self.session_and_views().1.filters;
+        f.tile_rect(unit)
+            .map_or(Vec::new(), |r| r.iter().map(|&v| v as u32).collect())
     }
 
     /// Pixels between tiles (and around the mosaic).

@@ -41,18 +41,19 @@ pub struct Filters {
     pub segments: Vec<f32>,
     /// Per unit [found, x, y, gx, gy]: a point of its zero line and dz/dx there.
     pub arrows: Vec<f32>,
+    /// The mosaic's layout: tiles per row, tile height and width, tiles.
+    layout: (usize, usize, usize, usize),
     grid: Option<(Array2<f32>, [f64; 4])>,
     z: Vec<f32>,
 }
 
 impl Filters {
-    /// Paints every first-layer unit's weights as an `h` x `w` tile, `cols` tiles per
-    /// row of the mosaic.
+    /// Paints every first-layer unit's weights as an `h` x `w` tile, in a mosaic a
+    /// little wider than tall (about 1.6 tiles across for each tile down).
     pub fn images(
         &mut self,
         net: &Network<f32>,
         (h, w): (usize, usize),
-        cols: usize,
         colour: TileColour,
     ) -> Result<()> {
         let layer = net
@@ -66,7 +67,8 @@ impl Filters {
             )));
         }
         let units = layer.output_len();
-        let cols = cols.clamp(1, units.max(1));
+        let cols = ((units as f64 * 1.6).sqrt().ceil() as usize).clamp(1, units.max(1));
+        self.layout = (cols, h, w, units);
         let rows = units.div_ceil(cols);
         let (width, height) = (cols * (w + GAP) + GAP, rows * (h + GAP) + GAP);
         if self.width != width || self.height != height {
@@ -109,6 +111,36 @@ impl Filters {
             }
         }
         Ok(())
+    }
+
+    /// The unit whose tile holds mosaic pixel (x, y), if any (not the gaps).
+    pub fn tile_at(&self, x: f64, y: f64) -> Option<usize> {
+        let (cols, h, w, units) = self.layout;
+        let (mx, my) = (x - GAP as f64, y - GAP as f64);
+        if !(mx >= 0.0 && my >= 0.0) || cols == 0 {
+            return None;
+        }
+        let (col, row) = (
+            (mx / (w + GAP) as f64) as usize,
+            (my / (h + GAP) as f64) as usize,
+        );
+        let (left, top) = ((col * (w + GAP)) as f64, (row * (h + GAP)) as f64);
+        let inside = mx - left < w as f64 && my - top < h as f64;
+        let unit = row * cols + col;
+        (col < cols && inside && unit < units).then_some(unit)
+    }
+
+    /// [x, y, width, height] of unit `unit`'s tile in mosaic pixels, if there is one.
+    pub fn tile_rect(&self, unit: usize) -> Option<[usize; 4]> {
+        let (cols, h, w, units) = self.layout;
+        (unit < units && cols > 0).then(|| {
+            [
+                GAP + (unit % cols) * (w + GAP),
+                GAP + (unit / cols) * (h + GAP),
+                w,
+                h,
+            ]
+        })
     }
 
     /// Traces every first-layer unit's zero line over the raw input plane `bounds`
@@ -274,14 +306,22 @@ mod tests {
             vec![0.0, 0.0],
         );
         let mut f = Filters::default();
-        f.images(&n, (2, 2), 2, TileColour::Grey).expect("images");
+        f.images(&n, (2, 2), TileColour::Grey).expect("images");
         assert_eq!((f.width, f.height), (2 * 3 + 1, 2 + 2));
         let px = |x: usize, y: usize| f.rgba[(y * f.width + x) * 4];
         assert_eq!([px(1, 1), px(2, 1), px(1, 2), px(2, 2)], [0, 85, 170, 255]);
         assert_eq!(px(4, 1), 128);
         assert_eq!(px(0, 0), BACKGROUND);
         assert_eq!(f.ranges, vec![0.0, 3.0, 5.0, 5.0]);
-        let e = f.images(&n, (3, 3), 2, TileColour::Grey);
+        // The layout: two tiles side by side, found from a pixel, gaps belong to none.
+        assert_eq!(f.tile_rect(1), Some([4, 1, 2, 2]));
+        assert_eq!(f.tile_rect(2), None);
+        assert_eq!(f.tile_at(4.5, 2.9), Some(1));
+        assert_eq!(f.tile_at(1.0, 1.0), Some(0));
+        for gap in [(0.5, 1.5), (3.2, 1.5), (1.5, 3.5), (-1.0, 1.0)] {
+            assert_eq!(f.tile_at(gap.0, gap.1), None, "{gap:?}");
+        }
+        let e = f.images(&n, (3, 3), TileColour::Grey);
         assert!(e.is_err(), "a 9-pixel image does not fit 4 inputs");
     }
 

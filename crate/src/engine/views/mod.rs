@@ -1,8 +1,10 @@
 //! Inspection views computed in the engine so the page only draws: hidden
 //! representations (every row placed at its activation vector in a layer, projected and
-//! recorded over a run) and first-layer filters (weight images or zero lines).
+//! recorded over a run), first-layer filters (weight images or zero lines) and
+//! histograms of every layer's activations.
 
 pub mod filters;
+pub mod histogram;
 pub mod pca;
 pub mod representation;
 

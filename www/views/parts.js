@@ -1,7 +1,8 @@
-// Helpers the inspection views share: a collapsible panel and number formatting.
+// Parts the inspection views share: a collapsible box for a view, number formatting,
+// elements.
 
-/** A <details> panel with a heading, appended to `container`; returns its body. */
-export function panel(container, id, title, open = false) {
+/** A <details> box with a heading for a view, appended to `container`; returns its body. */
+export function detailsBox(container, id, title, open = false) {
   const details = document.createElement("details");
   details.className = "panel view";
   details.id = id;

@@ -1,8 +1,8 @@
-// The training worker. It owns the Lab that trains, so the page's frame loop only draws:
-// the page keeps a second Lab, built from the same configuration, that mirrors this one
-// through snapshots (counters and weights as they change, the history every
-// HISTORY_MS). The page's Lab is never trained; every training call comes here.
-import init, { Lab, lastPanic } from "./pkg/backprop_lab.js";
+// The training worker. It trains a `Trainer` built from the seed the page's Lab (the one
+// session) writes, so the page's frame loop only draws; the page's Lab shows what it
+// sends back: snapshots (counters and weights as they change, the history every
+// HISTORY_MS) and timeline updates, whose layouts only the engine reads.
+import init, { Trainer, lastPanic } from "./pkg/backprop_lab.js";
 
 /** Milliseconds of training before the worker yields to the page's messages. */
 const SLICE_MS = 8;
@@ -13,8 +13,8 @@ const HISTORY_MS = 100;
 /** Most steps in one engine call: keeps a slice close to SLICE_MS on big networks. */
 const MAX_CHUNK = 4096;
 
-let lab = null;
-/** The page's generation of the Lab this one mirrors; snapshots carry it. */
+let trainer = null;
+/** The page's generation of the seed this trainer grew from; messages carry it. */
 let gen = 0;
 /** While playing: { rate: steps per second or null for as fast as possible, stop }. */
 let run = null;
@@ -29,27 +29,26 @@ const tick = new MessageChannel();
 tick.port1.onmessage = loop;
 
 function post(withHistory) {
-  const snapshot = lab.snapshot(withHistory);
+  const snapshot = trainer.snapshot(withHistory);
   lastPost = performance.now();
   if (withHistory) lastHistory = lastPost;
-  postMessage({ type: "snapshot", gen, snapshot }, [snapshot.buffer]);
+  postMessage({ type: "snapshot", gen, snapshot, withHistory }, [snapshot.buffer]);
   postTimeline();
 }
 
 /** Sends the page what its Lab needs to follow the timeline, when it has changed. */
 function postTimeline() {
-  const count = lab.momentCount();
-  const step = lab.momentStep(count - 1);
+  const count = trainer.momentCount();
+  const step = trainer.newestMoment();
   if (step === sent.step && count === sent.count) return;
-  const update = lab.timelineUpdate(sent.step);
+  const update = trainer.timelineUpdate(sent.step);
   sent = { step, count };
   postMessage({ type: "timeline", gen, update }, [update.buffer]);
 }
 
-/** What the page's Lab already has of this timeline (both were built alike). */
+/** What the page's Lab already has of this timeline (the seed carried it). */
 function synced() {
-  const count = lab.momentCount();
-  sent = { step: lab.momentStep(count - 1), count };
+  sent = { step: trainer.newestMoment(), count: trainer.momentCount() };
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -70,15 +69,15 @@ function stopped(e) {
     return;
   }
   post(true);
-  postMessage({ type: "diverged", gen, text: errorText(e), checkpoint: lab.checkpointEpoch() });
+  postMessage({ type: "diverged", gen, text: errorText(e), checkpoint: trainer.checkpointEpoch() });
 }
 
 /** The stop condition the page set, checked where it can change: at epoch ends. */
 function stopReached(stop) {
   if (!stop) return false;
-  if (stop.kind === "val_accuracy") return lab.last("val_accuracy") >= stop.value;
-  if (stop.kind === "val_loss") return lab.last("val_loss") <= stop.value;
-  if (stop.kind === "epochs") return lab.epoch() >= stop.value;
+  if (stop.kind === "val_accuracy") return trainer.last("val_accuracy") >= stop.value;
+  if (stop.kind === "val_loss") return trainer.last("val_loss") <= stop.value;
+  if (stop.kind === "epochs") return trainer.epoch() >= stop.value;
   return false;
 }
 
@@ -86,22 +85,22 @@ function stopReached(stop) {
  * the end of an epoch without checking it. Returns true when the condition is met. */
 function trainFor(budgetMs, max, stop) {
   const start = performance.now();
-  const perEpoch = lab.stepsPerEpoch();
+  const perEpoch = trainer.stepsPerEpoch();
   let done = 0;
   let chunk = 1;
   while (done < max && performance.now() - start < budgetMs) {
     let n = Math.min(chunk, max - done);
-    if (stop) n = Math.min(n, perEpoch - (lab.steps() % perEpoch));
-    lab.step(n);
+    if (stop) n = Math.min(n, perEpoch - (trainer.steps() % perEpoch));
+    trainer.step(n);
     done += n;
     chunk = Math.min(chunk * 2, MAX_CHUNK);
-    if (stop && lab.steps() % perEpoch === 0 && stopReached(stop)) return true;
+    if (stop && trainer.steps() % perEpoch === 0 && stopReached(stop)) return true;
   }
   return false;
 }
 
 function loop() {
-  if (!run || !lab) return;
+  if (!run || !trainer) return;
   const now = performance.now();
   let max = Infinity;
   if (run.rate != null) {
@@ -113,9 +112,9 @@ function loop() {
   try {
     if (max > 0 && trainFor(SLICE_MS, max, run.stop)) {
       run = null;
-      lab.markMoment();
+      trainer.markMoment();
       post(true);
-      postMessage({ type: "stopped", gen, epoch: lab.epoch() });
+      postMessage({ type: "stopped", gen, epoch: trainer.epoch() });
       return;
     }
   } catch (e) {
@@ -143,30 +142,16 @@ const handlers = {
     await init({ module_or_path: module });
     postMessage({ type: "ready" });
   },
-  build({ config, bytes, model, run: saved, gen: g }) {
+  seed({ seed, gen: g }) {
     run = null;
-    const next = new Lab(config, bytes ?? undefined);
-    if (model) {
-      try {
-        next.importWeights(model);
-      } catch {
-        // The page reports it; both Labs keep their fresh weights.
-      }
-    }
-    if (saved) next.importRun(saved);
-    lab?.free();
-    lab = next;
+    const next = new Trainer(seed);
+    trainer?.free();
+    trainer = next;
     gen = g;
     synced();
   },
-  training({ json }) {
-    lab.setTraining(json);
-  },
-  weights({ model, gen: g }) {
-    lab.importWeights(model);
-    gen = g;
-    sent = { step: -1, count: 0 };
-    post(true);
+  training({ settings }) {
+    trainer.setTraining(settings);
   },
   play({ rate, stop }) {
     const wasRunning = run != null;
@@ -180,19 +165,19 @@ const handlers = {
   pause() {
     if (run) {
       run = null;
-      lab.markMoment();
+      trainer.markMoment();
       post(true);
     }
   },
   restore() {
-    lab.restoreCheckpoint();
+    trainer.restoreCheckpoint();
     post(true);
   },
   step() {
-    once(() => lab.step(1));
+    once(() => trainer.step(1));
   },
   epoch() {
-    once(() => lab.runEpoch());
+    once(() => trainer.runEpoch());
   },
 };
 

@@ -1,0 +1,147 @@
+// The pictures of the lab's top floor: the data plane with its heatmap, the network
+// diagram, the status line and counters, the selection, the chain-rule tooltip, the
+// curves and the confusion matrix; and `render`, which redraws them and the views.
+import { app, $ } from "./app.js";
+import { Plane } from "./plane.js";
+import { Diagram } from "./diagram.js";
+import { drawCharts } from "./charts.js";
+import { errorText } from "./messages.js";
+
+/** Heatmap cells per side. */
+const GRID_SIDE = 48;
+/** Least milliseconds between redraws of the pictures while training (30 a second). */
+const PICTURE_MS = 33;
+/** Least milliseconds between redraws of the curves and the confusion matrix. */
+const TABLES_MS = 500;
+
+export const plane = new Plane($("plane"));
+export const diagram = new Diagram($("diagram"));
+
+/** Which of the plane and the diagram are on screen: scrolled away, they are not drawn
+ * (the views do the same). */
+const shown = new Map();
+const seen = new IntersectionObserver((entries) => {
+  for (const e of entries) shown.set(e.target.id, e.isIntersecting);
+  app.dirty = true;
+});
+seen.observe($("plane"));
+seen.observe($("diagram"));
+const onScreen = (id) => shown.get(id) !== false;
+
+function status() {
+  const { lab, stats } = app;
+  const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+  const trainLoss = lab.last("train_loss");
+  let text = `Epoch ${lab.epoch()} · loss ${fmt(Number.isFinite(trainLoss) ? trainLoss : lab.last("step_loss"), 4)}`;
+  if (app.classNames.length > 0) text += ` · training accuracy ${fmt(lab.last("train_accuracy"))} · validation accuracy ${fmt(lab.last("val_accuracy"))}`;
+  else text += ` · validation loss ${fmt(lab.last("val_loss"), 4)}`;
+  const moment = lab.shownMoment();
+  if (moment >= 0) text = `Rewound to step ${lab.momentStep(moment)} (epoch ${lab.momentEpoch(moment)}) · the run is at e${text.slice(1)}`;
+  $("status").textContent = text;
+  const batch = app.state.training.batch_size;
+  $("counters").textContent = `step ${lab.steps()} · ${Math.round(stats.epochsPerSecond)} epochs/s · ${Math.round(stats.stepsPerSecond * batch).toLocaleString("en")} examples/s · ${stats.fps} fps · learning rate ${lab.learningRate().toPrecision(3)}`;
+}
+
+function confusion() {
+  const names = app.classNames;
+  const box = $("confusion");
+  if (names.length === 0) {
+    box.replaceChildren();
+    return;
+  }
+  const counts = app.lab.confusion();
+  const c = names.length;
+  const table = document.createElement("table");
+  const caption = document.createElement("caption");
+  caption.textContent = "Confusion matrix (validation): rows true, columns predicted";
+  table.append(caption);
+  const head = table.insertRow();
+  head.insertCell().textContent = "";
+  names.forEach((n) => (head.insertCell().textContent = n));
+  let max = 1;
+  for (const v of counts) max = Math.max(max, v);
+  for (let t = 0; t < c; t++) {
+    const row = table.insertRow();
+    row.insertCell().textContent = names[t];
+    for (let p = 0; p < c; p++) {
+      const cell = row.insertCell();
+      cell.textContent = String(counts[t * c + p]);
+      cell.style.setProperty("--w", (counts[t * c + p] / max).toFixed(3));
+      cell.className = t === p ? "hit" : "miss";
+    }
+  }
+  box.replaceChildren(table);
+}
+
+function selectionText() {
+  const el = $("selection");
+  const w = app.selectedWeight;
+  if (!w) {
+    el.textContent = `Example ${app.state.view.example} selected. Click a weight to select it.`;
+    return;
+  }
+  const { layer, unit, input } = w;
+  const value = app.lab.parameter(layer, unit, input).toFixed(5);
+  el.textContent = input < 0
+    ? `Selected bias b${layer + 1}[${unit + 1}] (layer ${layer + 1}, unit ${unit + 1}) = ${value}`
+    : `Selected weight w${layer + 1}[${unit + 1}][${input + 1}] (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${value}`;
+}
+
+const tip = document.createElement("div");
+tip.className = "tooltip";
+tip.setAttribute("role", "tooltip");
+tip.hidden = true;
+document.body.append(tip);
+/** The weight under the cursor ({ layer, unit, input } or null) and the cursor's page
+ * position, set by www/pointer.js. */
+export const hover = { weight: null, at: [0, 0] };
+
+/** The chain rule for the weight under the cursor, with the engine's current numbers. */
+function chainTip() {
+  if (!hover.weight) {
+    tip.hidden = true;
+    return;
+  }
+  const { layer, unit, input } = hover.weight;
+  const example = app.state.view.example;
+  try {
+    const c = JSON.parse(app.lab.chain(layer, unit, input, example));
+    const f = (v) => Number(v.toPrecision(4));
+    const name = `w${layer + 1}[${unit + 1}][${input + 1}]`;
+    tip.textContent = `dC/d${name} = dC/da × da/dz × dz/dw\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${example})\nsummed over the batch: ${f(c.batch)}`;
+    tip.hidden = false;
+    const right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8;
+    tip.style.left = `${Math.max(window.scrollX + 4, Math.min(hover.at[0] + 14, right))}px`;
+    tip.style.top = `${hover.at[1] + 14}px`;
+  } catch (e) {
+    tip.textContent = errorText(e);
+  }
+}
+
+let lastPicture = 0;
+let lastTables = 0;
+
+/** Redraws what changed. While training, the heatmaps, the diagram and the views
+ * redraw at most every PICTURE_MS: on a slow machine their raster is most of a frame,
+ * and the counters and the frame loop keep 60 per second. */
+export function render(now, views, context) {
+  const { lab, state, playing } = app;
+  if (!playing || now - lastPicture >= PICTURE_MS) {
+    const [planeShown, diagramShown] = [onScreen("plane"), onScreen("diagram")];
+    if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette);
+    if (planeShown) plane.draw(lab, state.view.palette, state.view.example);
+    if (diagramShown) diagram.draw(lab, state.view.palette, state.view.example, app.selectedWeight, app.highlightLayer);
+    context.now = now;
+    for (const v of views) v.update(context);
+    lastPicture = now;
+  }
+  selectionText();
+  chainTip();
+  status();
+  app.timeline.sync(playing);
+  if (now - lastTables > TABLES_MS || !playing) {
+    drawCharts(lab, state, app.classNames.length > 0);
+    confusion();
+    lastTables = now;
+  }
+}

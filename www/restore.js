@@ -1,0 +1,36 @@
+// The session at load: from a link in the address (settings, optionally weights with
+// their counters), else from browser storage (settings, model, run, uploaded CSV), else
+// the defaults.
+import { app } from "./app.js";
+import * as S from "./state.js";
+import { decodeLink } from "./engine.js";
+import { build } from "./building.js";
+import { CSV_STORAGE_KEY } from "./storage.js";
+import { message, errorText } from "./messages.js";
+
+export async function restore() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.has("s")) {
+    try {
+      const { config, model } = JSON.parse(decodeLink(hash.get("s")));
+      const { state: s, notes } = S.parse({ ...config, view: app.state.view });
+      notes.forEach((n) => message(n, { kind: "note" }));
+      if (s.data.kind === "csv") {
+        message("Links do not carry uploaded data; upload the CSV again.", { kind: "note" });
+        s.data.kind = "circles";
+      }
+      if (await build(s, { model })) return;
+    } catch (e) {
+      message(`The link could not be read: ${errorText(e)}`);
+    }
+  }
+  const saved = S.readSaved(localStorage.getItem(S.STORAGE_KEY));
+  saved.notes.forEach((n) => message(n, { kind: "note" }));
+  if (saved.state.data.kind === "csv") {
+    const text = localStorage.getItem(CSV_STORAGE_KEY);
+    if (text) app.csvBytes = new TextEncoder().encode(text);
+    else saved.state.data.kind = "circles";
+  }
+  const run = saved.model ? S.readRun(localStorage.getItem(S.RUN_STORAGE_KEY)) : null;
+  if (!(await build(saved.state, { model: saved.model, run }))) await build(S.defaults());
+}
