@@ -63,8 +63,8 @@ pub enum Role {
     Bias,
 }
 
-/// How a pass runs: the product kernel, and (for dropout and batch norm) whether it
-/// trains or evaluates.
+/// How a pass runs: the product kernel. Dropout and batch norm will add here whether the
+/// pass trains or evaluates, and the training RNG (see docs/ARCHITECTURE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
     /// Which implementation runs the products.

@@ -1,5 +1,6 @@
-//! The training step for small networks, with the examples of a mini-batch across the
-//! SIMD lanes.
+//! The dense stack's fast path inside the one training step
+//! ([`crate::engine::step`]): small networks with the examples of a mini-batch across
+//! the SIMD lanes.
 //!
 //! The general step keeps one example per row and vectorises along the units, which
 //! leaves registers half empty and pays a call per product when layers have a handful
@@ -8,7 +9,8 @@
 //! fills whole registers: z[j] = b[j] + sum_i W[j][i] a_prev[i], four examples per
 //! instruction. Lanes past a panel's examples hold zeros in the inputs, activations and
 //! deltas, so they add nothing to the gradients. The whole step (gather, forward, cost,
-//! backward, accuracy) runs over buffers allocated once.
+//! backward, accuracy) runs over buffers allocated once; the cost and dC/da come from
+//! [`Loss::panel`], the penalties from the step.
 
 use super::dense::Dense;
 use super::{Op, Tensor};
