@@ -28,7 +28,7 @@ fn random_net(arch: &Architecture, rng: &mut StdRng, std: f64) -> Network<f64> {
     let mut net = Network::zeros(arch).unwrap();
     Init::Gaussian { std }.apply(&mut net, 0.0, rng);
     for l in &mut net.layers {
-        l.b.mapv_inplace(|_| 0.3 * standard_normal(rng));
+        l.biases_mut().mapv_inplace(|_| 0.3 * standard_normal(rng));
     }
     net
 }
@@ -117,10 +117,10 @@ fn per_example_backprop_equals_batch_backprop() {
             let (_, _, batch) = net.cost_and_gradients(x.view(), y.view()).unwrap();
             let looped = net.gradients_per_example(x.view(), y.view()).unwrap();
             for l in 0..net.layers.len() {
-                let dw = (&batch.dw[l] - &looped.dw[l])
+                let dw = (&batch.dw(l) - &looped.dw(l))
                     .mapv(f64::abs)
                     .fold(0.0f64, |m, &v| m.max(v));
-                let db = (&batch.db[l] - &looped.db[l])
+                let db = (&batch.db(l) - &looped.db(l))
                     .mapv(f64::abs)
                     .fold(0.0f64, |m, &v| m.max(v));
                 assert!(
@@ -156,7 +156,7 @@ fn nielsen_circles_batch_equals_loop_and_gradient_checks() {
     let (_, _, batch) = net.cost_and_gradients(x50, y50).unwrap();
     let looped = net.gradients_per_example(x50, y50).unwrap();
     for l in 0..3 {
-        assert!((&batch.dw[l] - &looped.dw[l])
+        assert!((&batch.dw(l) - &looped.dw(l))
             .iter()
             .all(|d| d.abs() < LOOP_TOL));
     }
@@ -243,7 +243,7 @@ fn gradient_check_passes_with_l1_away_from_zero() {
             // |w| has a corner at 0: keep every weight well clear of it, where the
             // central difference of l1 |w| is exactly l1 sign(w).
             for l in &mut net.layers {
-                l.w.mapv_inplace(|w| {
+                l.weights_mut().mapv_inplace(|w| {
                     if w.abs() < 0.01 {
                         0.01f64.copysign(w)
                     } else {
@@ -259,14 +259,14 @@ fn gradient_check_passes_with_l1_away_from_zero() {
             let (_, _, without) = plain.cost_and_gradients(x.view(), y.view()).unwrap();
             // The penalty's share is exactly l1 sign(W), on weights only.
             for l in 0..net.layers.len() {
-                let share = &with.dw[l] - &without.dw[l];
-                let want = net.layers[l].w.mapv(|w| l1 * w.signum());
+                let share = &with.dw(l) - &without.dw(l);
+                let want = net.layers[l].weights().mapv(|w| l1 * w.signum());
                 assert!(
                     (&share - &want).iter().all(|d| d.abs() < 1e-12),
                     "layer {}",
                     l + 1
                 );
-                assert_eq!(with.db[l], without.db[l], "biases carry no penalty");
+                assert_eq!(with.db(l), without.db(l), "biases carry no penalty");
             }
             for c in gradcheck::check(&net, x.view(), y.view(), STEP).unwrap() {
                 for ((&g, &n), &r) in c.analytic.iter().zip(&c.numeric).zip(&c.relative_error) {

@@ -60,13 +60,13 @@ fn cs231n_intermediate_values_match_the_notebook() {
         "dscores",
     );
     assert!(d.is_none(), "{d:?}");
-    let dh1 = grads.delta[1].dot(&model.network.layers[1].w);
+    let dh1 = grads.delta[1].dot(&model.network.layers[1].weights());
     let want = printed["dh1"].as_array().unwrap();
     for (g, w) in dh1.iter().zip(want) {
         assert!((g - w.as_f64().unwrap()).abs() < 1e-11, "dh1 {g} vs {w}");
     }
     // The notebook prints dW1 as (D, H); the engine stores (H, D).
-    let dw1 = &grads.dw[0];
+    let dw1 = &grads.dw(0);
     let printed_dw1 = printed["dW1_as_DxH"].as_array().unwrap();
     for (d, row) in printed_dw1.iter().enumerate() {
         for (h, v) in row.as_array().unwrap().iter().enumerate() {
@@ -97,8 +97,8 @@ fn udl_toy_chain_intermediate_values_match_the_notebook() {
     for k in 0..4 {
         near(trace.z(k)[[0, 0]], &format!("f{k}"));
         near(grads.delta[k][[0, 0]], &format!("dl_df{k}"));
-        near(grads.db[k][0], &format!("dl_dbeta{k}"));
-        near(grads.dw[k][[0, 0]], &format!("dl_domega{k}"));
+        near(grads.db(k)[0], &format!("dl_dbeta{k}"));
+        near(grads.dw(k)[[0, 0]], &format!("dl_domega{k}"));
     }
     for k in 1..4 {
         near(trace.a(k)[[0, 0]], &format!("h{k}"));

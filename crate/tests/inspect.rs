@@ -94,7 +94,7 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
         for (k, u) in layers.iter().enumerate() {
             let n = k + 1;
             assert_eq!(u["layer"], n);
-            let (w, b) = (&net.layers[k].w, &net.layers[k].b);
+            let (w, b) = (&net.layers[k].weights(), &net.layers[k].biases());
             // The gradients it uses are the ones the ledger lists (BP3, BP4).
             let dw = matrix(&named(&l, &format!("dC/dW{n}"))["values"]);
             let db = list(&named(&l, &format!("dC/db{n}"))["values"]);
@@ -106,12 +106,12 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
                 for i in 0..w.ncols() {
                     let want = w[[j, i]] - lr * dw[j][i];
                     assert_eq!(w_after[j][i], want, "{name} W{n}[{j}][{i}]");
-                    assert_eq!(w_after[j][i], stepped.layers[k].w[[j, i]]);
+                    assert_eq!(w_after[j][i], stepped.layers[k].weights()[[j, i]]);
                     moved += usize::from(w_after[j][i] != w[[j, i]]);
                 }
                 let want = b[j] - lr * db[j];
                 assert_eq!(b_after[j], want, "{name} b{n}[{j}]");
-                assert_eq!(b_after[j], stepped.layers[k].b[j]);
+                assert_eq!(b_after[j], stepped.layers[k].biases()[j]);
                 assert_eq!(list(&u["b"])[j], b[j]);
                 moved += usize::from(b_after[j] != b[j]);
             }
@@ -125,7 +125,7 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
     let after = matrix(&l["update"]["layers"][1]["w_after"]);
     for (j, row) in matrix(want).iter().enumerate() {
         for (i, g) in row.iter().enumerate() {
-            let w = model.network.layers[1].w[[j, i]];
+            let w = model.network.layers[1].weights()[[j, i]];
             assert!((after[j][i] - (w - 0.1 * g)).abs() < 1e-12);
         }
     }
@@ -163,11 +163,14 @@ fn the_bias_trick_gives_the_same_z_in_every_layer() {
             let layer = &net.layers[k];
             let (m, input) = (matrix(&a["matrix"]), list(&a["input"]));
             // [W b]: W's columns, then b as the last column.
-            assert_eq!(m.len(), layer.units());
+            assert_eq!(m.len(), layer.output_len());
             for (j, row) in m.iter().enumerate() {
-                assert_eq!(row.len(), layer.fan_in() + 1);
-                assert_eq!(row[..layer.fan_in()], layer.w.row(j).to_vec()[..]);
-                assert_eq!(row[layer.fan_in()], layer.b[j]);
+                assert_eq!(row.len(), layer.input_len() + 1);
+                assert_eq!(
+                    row[..layer.input_len()],
+                    layer.weights().row(j).to_vec()[..]
+                );
+                assert_eq!(row[layer.input_len()], layer.biases()[j]);
             }
             // [a; 1]: the layer's input, then the constant 1.
             let prev = if n == 1 {
@@ -175,8 +178,8 @@ fn the_bias_trick_gives_the_same_z_in_every_layer() {
             } else {
                 list(&named(&l, &format!("a{}", n - 1))["values"])
             };
-            assert_eq!(input[..layer.fan_in()], prev[..], "{name} layer {n}");
-            assert_eq!(input[layer.fan_in()], 1.0);
+            assert_eq!(input[..layer.input_len()], prev[..], "{name} layer {n}");
+            assert_eq!(input[layer.input_len()], 1.0);
             // The product is z, the forward pass's own.
             let z = list(&named(&l, &format!("z{n}"))["values"]);
             assert_eq!(list(&a["z"]), z);
@@ -191,7 +194,7 @@ fn the_bias_trick_gives_the_same_z_in_every_layer() {
             assert!(a["max_difference"].as_f64().unwrap() <= 1e-12);
             if name == "biased" {
                 // Without the bias column the product would miss: the biases matter.
-                let no_bias: f64 = m[0][..layer.fan_in()]
+                let no_bias: f64 = m[0][..layer.input_len()]
                     .iter()
                     .zip(&input)
                     .map(|(w, a)| w * a)

@@ -137,11 +137,16 @@ fn network(spec: &Spec, rng: &mut StdRng) -> Network<f64> {
     let mut net = spec.zeros();
     let mut previous = Activation::Identity;
     for layer in &mut net.layers {
-        let gentle = layer.activation == Activation::Exp || previous == Activation::Exp;
+        let gentle =
+            layer.activation_or_identity() == Activation::Exp || previous == Activation::Exp;
         let std = if gentle { 0.2 } else { 0.5 };
-        layer.w.mapv_inplace(|_| std * standard_normal(rng));
-        layer.b.mapv_inplace(|_| 0.3 * standard_normal(rng));
-        previous = layer.activation;
+        layer
+            .weights_mut()
+            .mapv_inplace(|_| std * standard_normal(rng));
+        layer
+            .biases_mut()
+            .mapv_inplace(|_| 0.3 * standard_normal(rng));
+        previous = layer.activation_or_identity();
     }
     net
 }
@@ -163,11 +168,13 @@ fn clear_of_kinks(net: &Network<f64>, x: &Array2<f64>) -> bool {
         || net
             .layers
             .iter()
-            .all(|l| l.w.iter().all(|w| w.abs() >= KINK_MARGIN));
+            .all(|l| l.weights().iter().all(|w| w.abs() >= KINK_MARGIN));
     weights_clear
         && net.layers.iter().enumerate().all(|(l, layer)| {
-            !matches!(layer.activation, Activation::Relu | Activation::LeakyRelu)
-                || trace.z(l).iter().all(|z| z.abs() >= KINK_MARGIN)
+            !matches!(
+                layer.activation_or_identity(),
+                Activation::Relu | Activation::LeakyRelu
+            ) || trace.z(l).iter().all(|z| z.abs() >= KINK_MARGIN)
         })
 }
 
@@ -186,11 +193,7 @@ fn near_outputs(net: &Network<f64>, x: &Array2<f64>, y: &mut Array2<f64>, loss: 
 }
 
 fn bits<T: Real>(net: &Network<T>) -> Vec<u64> {
-    net.layers
-        .iter()
-        .flat_map(|l| l.w.iter().chain(l.b.iter()))
-        .map(|v| v.to_f64().to_bits())
-        .collect()
+    net.parameters().map(|v| v.to_f64().to_bits()).collect()
 }
 
 fn output_bits<T: Real>(net: &Network<T>, x: &Array2<T>) -> Vec<u64> {
@@ -266,8 +269,8 @@ proptest! {
         let (_, _, batch) = net.cost_and_gradients(x.view(), y.view()).unwrap();
         let looped = net.gradients_per_example(x.view(), y.view()).unwrap();
         for l in 0..net.layers.len() {
-            let pairs = batch.dw[l].iter().zip(looped.dw[l].iter())
-                .chain(batch.db[l].iter().zip(looped.db[l].iter()));
+            let pairs = batch.params[l].iter().flat_map(|t| &t.values)
+                .zip(looped.params[l].iter().flat_map(|t| &t.values));
             for (a, b) in pairs {
                 prop_assert!((a - b).abs() <= LOOP_TOL * a.abs().max(1.0), "layer {}: batch {a} vs loop {b}", l + 1);
             }
@@ -308,8 +311,8 @@ proptest! {
         spec.l1 = if spec.l1 > 0.0 { wild_f64(&mut rng).abs() } else { 0.0 };
         let mut net = spec.zeros();
         for layer in &mut net.layers {
-            layer.w.mapv_inplace(|_| wild_f64(&mut rng));
-            layer.b.mapv_inplace(|_| wild_f64(&mut rng));
+            layer.weights_mut().mapv_inplace(|_| wild_f64(&mut rng));
+            layer.biases_mut().mapv_inplace(|_| wild_f64(&mut rng));
         }
         let mut model = Model::from_network(net);
         let out = model.network.output_dim();
@@ -341,8 +344,8 @@ proptest! {
         let mut n32 = Network::<f32>::zeros(&spec.architecture()).unwrap();
         n32.l1 = spec.l1;
         for layer in &mut n32.layers {
-            layer.w.mapv_inplace(|_| wild_f32(&mut rng));
-            layer.b.mapv_inplace(|_| wild_f32(&mut rng));
+            layer.weights_mut().mapv_inplace(|_| wild_f32(&mut rng));
+            layer.biases_mut().mapv_inplace(|_| wild_f32(&mut rng));
         }
         let file = Model::from_network(n32.cast()).to_json();
         let again = Model::from_json(&file).unwrap().network_as::<f32>();
@@ -404,9 +407,12 @@ fn run() -> impl Strategy<Value = Run> {
 }
 
 fn finite_weights<T: Real>(net: &Network<T>) -> bool {
-    net.layers
-        .iter()
-        .all(|l| l.w.iter().chain(l.b.iter()).all(|v| v.to_f64().is_finite()))
+    net.layers.iter().all(|l| {
+        l.weights()
+            .iter()
+            .chain(l.biases().iter())
+            .all(|v| v.to_f64().is_finite())
+    })
 }
 
 /// Trains as the run says; returns a failure message if a guarantee breaks.

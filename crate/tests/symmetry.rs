@@ -28,13 +28,14 @@ fn spread(s: &Session) -> Vec<f32> {
     layers[..layers.len() - 1]
         .iter()
         .map(|l| {
-            let first = l.w.row(0);
+            let (w, b) = (l.weights(), l.biases());
+            let first = w.row(0);
             let mut d = 0.0f32;
-            for (j, row) in l.w.outer_iter().enumerate() {
+            for (j, row) in w.outer_iter().enumerate() {
                 for (a, b) in row.iter().zip(first) {
                     d = d.max((a - b).abs());
                 }
-                d = d.max((l.b[j] - l.b[0]).abs());
+                d = d.max((b[j] - b[0]).abs());
             }
             d
         })
@@ -47,7 +48,7 @@ fn moved(s: &Session, from: f32) -> f32 {
         .net
         .layers
         .iter()
-        .flat_map(|l| l.w.iter())
+        .flat_map(|l| l.weights().to_owned())
         .fold(0.0f32, |m, w| m.max((w - from).abs()))
 }
 

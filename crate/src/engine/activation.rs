@@ -1,8 +1,8 @@
 //! Element-wise activation functions, each beside its exact derivative.
 
 use super::error::{EngineError, Result};
-use super::quad::Quad;
-use super::real::Real;
+use super::number::lanes::Lanes;
+use super::number::Real;
 
 /// Slope of `leaky_relu` for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.01;
@@ -42,6 +42,21 @@ pub const ALL: [Activation; 9] = [
     Activation::Cos,
     Activation::Exp,
 ];
+
+/// a = tanh z by [`Lanes::tanh`], four at a time, the tail through a padded register.
+fn tanh_lanes<T: Real>(z: &[T], a: &mut [T]) {
+    let n4 = z.len().min(a.len()) / 4 * 4;
+    for (zc, ac) in z[..n4].chunks_exact(4).zip(a[..n4].chunks_exact_mut(4)) {
+        T::Lanes::load(zc).tanh().store(ac);
+    }
+    if n4 < z.len() {
+        let mut pad = [T::zero(); 4];
+        let tail = z.len() - n4;
+        pad[..tail].copy_from_slice(&z[n4..]);
+        T::Lanes::load(&pad).tanh().store(&mut pad);
+        a[n4..z.len()].copy_from_slice(&pad[..tail]);
+    }
+}
 
 /// Numerically stable logistic function.
 #[inline]
@@ -115,10 +130,11 @@ impl Activation {
         }
     }
 
-    /// a = f(z) over slices; `fast` lets tanh take [`Real::tanh_fast`].
+    /// a = f(z) over slices; `fast` lets tanh take its lanes' fast method
+    /// ([`Lanes::tanh`]: within a few ulp for f32, exact for f64).
     pub fn apply_all<T: Real>(self, fast: bool, z: &[T], a: &mut [T]) {
         match self {
-            Activation::Tanh if fast => T::tanh_fast(z, a),
+            Activation::Tanh if fast => tanh_lanes(z, a),
             Activation::Identity => a.copy_from_slice(z),
             Activation::Relu => {
                 for (o, &x) in a.iter_mut().zip(z) {
@@ -135,43 +151,43 @@ impl Activation {
 
     /// a = f(z) on four lanes, by the method [`Activation::apply_all`] takes when fast.
     #[inline(always)]
-    pub fn apply_quad<T: Real>(self, z: T::Quad) -> T::Quad {
+    pub fn apply_lanes<T: Real>(self, z: T::Lanes) -> T::Lanes {
         match self {
             Activation::Tanh => z.tanh(),
             Activation::Identity => z,
             Activation::Relu => z.relu(),
-            f => f.apply_lanes::<T>(z),
+            f => f.apply_each::<T>(z),
         }
     }
 
     /// The other activations lane by lane, out of line so that each caller stays small.
     #[inline(never)]
-    fn apply_lanes<T: Real>(self, z: T::Quad) -> T::Quad {
+    fn apply_each<T: Real>(self, z: T::Lanes) -> T::Lanes {
         z.map(|x| self.apply(x))
     }
 
     /// delta * f'(z) on four lanes, as [`Activation::scale_by_derivative`] computes it.
     #[inline(always)]
-    pub fn scale_quad<T: Real>(self, delta: T::Quad, z: T::Quad, a: T::Quad) -> T::Quad {
-        let one = T::Quad::splat(T::one());
+    pub fn scale_lanes<T: Real>(self, delta: T::Lanes, z: T::Lanes, a: T::Lanes) -> T::Lanes {
+        let one = T::Lanes::splat(T::one());
         match self {
             Activation::Identity => delta,
             Activation::Tanh => delta * (one - a * a),
             Activation::Sigmoid => delta * (a * (one - a)),
             Activation::Relu => delta.zero_where_nonpositive(z),
-            f => f.scale_lanes::<T>(delta, z, a),
+            f => f.scale_each::<T>(delta, z, a),
         }
     }
 
     /// The other derivatives through the slice form, out of line.
     #[inline(never)]
-    fn scale_lanes<T: Real>(self, delta: T::Quad, z: T::Quad, a: T::Quad) -> T::Quad {
+    fn scale_each<T: Real>(self, delta: T::Lanes, z: T::Lanes, a: T::Lanes) -> T::Lanes {
         let [mut d, mut zl, mut al] = [[T::zero(); 4]; 3];
         delta.store(&mut d);
         z.store(&mut zl);
         a.store(&mut al);
         self.scale_by_derivative(&zl, &al, &mut d);
-        T::Quad::load(&d)
+        T::Lanes::load(&d)
     }
 
     /// delta *= f'(z) over slices, with one plain loop for each common activation so
@@ -263,6 +279,28 @@ mod tests {
         }
         let err = Activation::parse("softplus").unwrap_err().to_string();
         assert!(err.contains("unknown activation \"softplus\""), "{err}");
+    }
+
+    #[test]
+    fn fast_tanh_is_within_a_few_ulp_for_f32_and_exact_for_f64() {
+        let z: Vec<f64> = (-2000..=2000)
+            .map(|i| f64::from(i) * 0.005 + 0.0007)
+            .collect();
+        for len in [z.len(), 7, 3] {
+            let mut a = vec![0.0; len];
+            Activation::Tanh.apply_all(true, &z[..len], &mut a);
+            assert!(a.iter().zip(&z).all(|(a, z)| *a == z.tanh()), "f64, {len}");
+            let z32: Vec<f32> = z[..len].iter().map(|&v| v as f32).collect();
+            let mut a32 = vec![9.0f32; len];
+            Activation::Tanh.apply_all(true, &z32, &mut a32);
+            for (&t, &x) in a32.iter().zip(&z32) {
+                let exact = f64::from(x).tanh();
+                assert!(
+                    (f64::from(t) - exact).abs() <= 5e-7 * exact.abs(),
+                    "tanh({x}) = {t}"
+                );
+            }
+        }
     }
 
     #[test]

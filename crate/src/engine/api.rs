@@ -4,9 +4,9 @@
 use super::dataset::{csv, Dataset};
 use super::error::{EngineError, Result};
 use super::gradcheck;
-use super::model_json::Model;
+use super::model_json::{nested, Model};
 use ndarray::Array2;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// Reads a model and a CSV and returns the network inputs and targets they give:
 /// x: (rows, input_dim) after the model's input transform, y: (rows, outputs).
@@ -39,15 +39,17 @@ pub fn evaluate(model_json: &str, csv_text: &str) -> Result<String> {
     let net = &model.network;
     let (cost, trace, grads) = net.cost_and_gradients(x.view(), y.view())?;
     let outputs: Vec<Vec<f64>> = trace.output().outer_iter().map(|r| r.to_vec()).collect();
-    let gradients: Vec<_> = grads
-        .dw
+    let gradients: Vec<Value> = net
+        .layers
         .iter()
-        .zip(&grads.db)
-        .map(|(dw, db)| {
-            json!({
-                "weights": dw.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
-                "biases": db.to_vec(),
-            })
+        .zip(&grads.params)
+        .map(|(op, g)| {
+            let by_name = op.params().iter().zip(g);
+            Value::Object(
+                by_name
+                    .map(|(spec, g)| (spec.name.to_string(), nested(&g.shape, &g.values)))
+                    .collect(),
+            )
         })
         .collect();
     Ok(json!({ "loss": cost, "outputs": outputs, "gradients": gradients }).to_string())

@@ -12,19 +12,19 @@ pub fn collapse(net: &Network<f64>) -> Result<(Array2<f64>, Array1<f64>)> {
         .layers
         .iter()
         .enumerate()
-        .find(|(_, l)| l.activation != Activation::Identity)
+        .find(|(_, l)| l.activation_or_identity() != Activation::Identity)
     {
         return Err(EngineError::Mismatch(format!(
             "layer {} uses {}; only an all-identity network collapses to one affine map",
             l + 1,
-            layer.activation.name()
+            layer.activation_or_identity().name()
         )));
     }
     let mut w = Array2::eye(net.input_dim);
     let mut b = Array1::zeros(net.input_dim);
     for layer in &net.layers {
-        w = layer.w.dot(&w);
-        b = layer.w.dot(&b) + &layer.b;
+        w = layer.weights().dot(&w);
+        b = layer.weights().dot(&b) + layer.biases();
     }
     Ok((w, b))
 }
@@ -60,7 +60,7 @@ mod tests {
         for (p, q) in direct.output().iter().zip(affine.iter()) {
             assert!((p - q).abs() < 1e-12);
         }
-        net.layers[1].activation = Activation::Tanh;
+        net.layers[1].dense_mut().expect("a dense layer").activation = Activation::Tanh;
         assert!(collapse(&net)
             .unwrap_err()
             .to_string()

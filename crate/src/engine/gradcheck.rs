@@ -13,7 +13,7 @@ pub const DEFAULT_EPSILON: f64 = 1e-6;
 pub struct TensorCheck {
     /// Layer index, from 0 at the input side.
     pub layer: usize,
-    /// "weights" or "biases".
+    /// The parameter's name ("weights", "biases").
     pub tensor: &'static str,
     /// Backprop's gradient, row-major.
     pub analytic: Vec<f64>,
@@ -46,20 +46,17 @@ pub fn check(
     };
     let mut out = Vec::with_capacity(2 * net.layers.len());
     for l in 0..net.layers.len() {
-        for tensor in ["weights", "biases"] {
-            let analytic: Vec<f64> = if tensor == "weights" {
-                grads.dw[l].iter().copied().collect()
-            } else {
-                grads.db[l].to_vec()
-            };
+        for (p, spec) in net.layers[l].params().iter().enumerate() {
+            let analytic: Vec<f64> = grads.params[l][p].values.clone();
+            let tensor = spec.name;
             let mut numeric = Vec::with_capacity(analytic.len());
             for i in 0..analytic.len() {
-                let original = *param(&mut probe, l, tensor, i);
-                *param(&mut probe, l, tensor, i) = original + eps;
+                let original = *param(&mut probe, l, p, i);
+                *param(&mut probe, l, p, i) = original + eps;
                 let plus = cost_at(&probe)?;
-                *param(&mut probe, l, tensor, i) = original - eps;
+                *param(&mut probe, l, p, i) = original - eps;
                 let minus = cost_at(&probe)?;
-                *param(&mut probe, l, tensor, i) = original;
+                *param(&mut probe, l, p, i) = original;
                 numeric.push((plus - minus) / (2.0 * eps));
             }
             let relative_error: Vec<f64> = analytic
@@ -81,12 +78,7 @@ pub fn check(
     Ok(out)
 }
 
-fn param<'a>(net: &'a mut Network<f64>, l: usize, tensor: &str, i: usize) -> &'a mut f64 {
-    let layer = &mut net.layers[l];
-    if tensor == "weights" {
-        let cols = layer.w.ncols();
-        &mut layer.w[[i / cols, i % cols]]
-    } else {
-        &mut layer.b[i]
-    }
+/// Value `i` (row-major) of parameter `p` of operation `l`.
+fn param(net: &mut Network<f64>, l: usize, p: usize, i: usize) -> &mut f64 {
+    &mut net.layers[l].param_mut(p)[i]
 }

@@ -163,7 +163,7 @@ impl Grid {
         self.trace = Some(Trace::new(net, cells));
         let hidden: usize = net.layers[..net.layers.len() - 1]
             .iter()
-            .map(|l| l.units())
+            .map(|l| l.output_len())
             .sum();
         self.prediction = vec![0.0; cells];
         self.output_rgba = vec![255; cells * 4];
@@ -191,7 +191,7 @@ impl Grid {
                 || t.z
                     .iter()
                     .zip(&net.layers)
-                    .any(|(z, l)| z.ncols() != l.units())
+                    .any(|(z, l)| z.ncols() != l.output_len())
         });
         if side != self.side || shape_changed {
             self.resize(net, transform, side)?;
@@ -212,7 +212,7 @@ impl Grid {
             } else {
                 net.loss
                     .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
-                let k = super::network::argmax(probs.iter().copied());
+                let k = super::loss::argmax(probs.iter().copied());
                 self.prediction[cell] = probs[k];
                 let floor = 1.0 / classes as f32;
                 let confidence = ((probs[k] - floor) / (1.0 - floor)).clamp(0.0, 1.0);

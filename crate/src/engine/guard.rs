@@ -5,7 +5,7 @@
 
 use super::activation::Activation;
 use super::network::Network;
-use super::real::Real;
+use super::number::Real;
 use ndarray::ArrayView2;
 
 /// Weight of the newest cost in the smoothed cost.
@@ -47,8 +47,8 @@ impl Guard {
     /// Starts watching `net`, whose weights are the run's initial ones.
     pub fn new<T: Real>(net: &Network<T>) -> Self {
         let large_init = net.layers.iter().enumerate().find_map(|(l, layer)| {
-            let (fan_out, fan_in) = layer.w.dim();
-            let rms = norm(layer.w.view()) / (layer.w.len().max(1) as f64).sqrt();
+            let (fan_out, fan_in) = layer.weights().dim();
+            let rms = norm(layer.weights().view()) / (layer.weights().len().max(1) as f64).sqrt();
             let xavier = (2.0 / (fan_in + fan_out) as f64).sqrt();
             (rms > LARGE_INIT * xavier).then_some((l + 1, rms, xavier))
         });
@@ -57,7 +57,11 @@ impl Guard {
             start: f64::NAN,
             lowest: f64::INFINITY,
             seen: 0,
-            start_norms: net.layers.iter().map(|l| norm(l.w.view())).collect(),
+            start_norms: net
+                .layers
+                .iter()
+                .map(|l| norm(l.weights().view()))
+                .collect(),
             large_init,
         }
     }
@@ -97,7 +101,7 @@ impl Guard {
         activations: Option<Vec<ArrayView2<T>>>,
     ) -> Option<Blowup> {
         for (l, (layer, &start)) in net.layers.iter().zip(&self.start_norms).enumerate() {
-            let now = norm(layer.w.view());
+            let now = norm(layer.weights().view());
             if now > WEIGHT_RATIO * start.max(1.0) {
                 return Some(Blowup {
                     kind: "weights",
@@ -112,7 +116,7 @@ impl Guard {
         }
         let activations = activations?;
         for (l, (layer, a)) in net.layers.iter().zip(activations).enumerate() {
-            if layer.activation == Activation::Relu
+            if layer.activation_or_identity() == Activation::Relu
                 && a.nrows() > 0
                 && a.iter().all(|v| *v == T::zero())
             {
@@ -205,7 +209,7 @@ mod tests {
         };
         let mut n = Network::zeros(&arch).unwrap();
         for l in &mut n.layers {
-            l.w.fill(0.3 * scale);
+            l.weights_mut().fill(0.3 * scale);
         }
         n
     }

@@ -3,7 +3,8 @@
 
 use super::error::{EngineError, Result};
 use super::network::Network;
-use super::real::Real;
+use super::number::Real;
+use super::ops::Role;
 use rand::{Rng, RngExt};
 
 /// How initial weights are drawn; biases start at zero unless a bias value is given.
@@ -75,26 +76,40 @@ impl Init {
         }
     }
 
-    /// Fills every layer's weights, draws in row-major order layer by layer, and sets
-    /// every bias to `bias`.
+    /// Fills every weight tensor ([`Role::Weight`]) in row-major order, operation by
+    /// operation, from its fans (dim 0 is fan-out, the rest multiply to fan-in), and
+    /// sets every bias ([`Role::Bias`]) to `bias`.
     pub fn apply<T: Real>(self, net: &mut Network<T>, bias: f64, rng: &mut impl Rng) {
-        for layer in &mut net.layers {
-            let (fan_out, fan_in) = layer.w.dim();
-            for w in layer.w.iter_mut() {
-                let v = match self {
-                    Init::Xavier => {
-                        let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
-                        rng.random_range(-limit..limit)
+        for op in &mut net.layers {
+            for (p, spec) in op.params().iter().enumerate() {
+                let shape = op.param_shape(p);
+                let fan_out = shape.first().copied().unwrap_or(1);
+                let fan_in = shape.iter().skip(1).product::<usize>();
+                let values = op.param_mut(p);
+                match spec.role {
+                    Role::Weight => {
+                        for w in values.iter_mut() {
+                            *w = T::from_f64(self.draw(fan_in, fan_out, rng));
+                        }
                     }
-                    Init::Gaussian { std } => std * standard_normal(rng),
-                    Init::HeNormal => (2.0 / fan_in as f64).sqrt() * standard_normal(rng),
-                    Init::Uniform01 => rng.random::<f64>(),
-                    Init::Zeros => 0.0,
-                    Init::Constant { value } => value,
-                };
-                *w = T::from_f64(v);
+                    Role::Bias => values.fill(T::from_f64(bias)),
+                }
             }
-            layer.b.fill(T::from_f64(bias));
+        }
+    }
+
+    /// One initial weight of a tensor with these fans.
+    fn draw(self, fan_in: usize, fan_out: usize, rng: &mut impl Rng) -> f64 {
+        match self {
+            Init::Xavier => {
+                let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                rng.random_range(-limit..limit)
+            }
+            Init::Gaussian { std } => std * standard_normal(rng),
+            Init::HeNormal => (2.0 / fan_in as f64).sqrt() * standard_normal(rng),
+            Init::Uniform01 => rng.random::<f64>(),
+            Init::Zeros => 0.0,
+            Init::Constant { value } => value,
         }
     }
 }
@@ -133,8 +148,11 @@ mod tests {
         Init::Xavier.apply(&mut b, 0.0, &mut StdRng::seed_from_u64(7));
         assert_eq!(a, b);
         let limit = (6.0f64 / 100.0).sqrt();
-        assert!(a.layers[0].w.iter().all(|w| w.abs() < limit));
-        let max = a.layers[0].w.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+        assert!(a.layers[0].param(0).iter().all(|w| w.abs() < limit));
+        let max = a.layers[0]
+            .param(0)
+            .iter()
+            .fold(0.0f64, |m, w| m.max(w.abs()));
         assert!(max > 0.9 * limit, "draws should reach near the limit");
     }
 
@@ -146,7 +164,7 @@ mod tests {
         ] {
             let mut n = Network::<f64>::zeros(&arch()).unwrap();
             init.apply(&mut n, 0.0, &mut StdRng::seed_from_u64(3));
-            let w = &n.layers[0].w;
+            let w = n.layers[0].weights();
             let mean = w.sum() / w.len() as f64;
             let sd = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / w.len() as f64).sqrt();
             assert!(
@@ -173,8 +191,12 @@ mod tests {
             let mut n = Network::<f64>::zeros(&arch()).unwrap();
             init.apply(&mut n, 0.1, &mut StdRng::seed_from_u64(1));
             for layer in &n.layers {
-                assert!(layer.w.iter().all(|&w| w == want), "{}", init.name());
-                assert!(layer.b.iter().all(|&b| b == 0.1));
+                assert!(
+                    layer.weights().iter().all(|&w| w == want),
+                    "{}",
+                    init.name()
+                );
+                assert!(layer.biases().iter().all(|&b| b == 0.1));
             }
         }
     }

@@ -30,10 +30,10 @@ fn vector(a: ArrayView2<f64>) -> Value {
 /// be compared.
 fn augmented(net: &Network<f64>, trace: &Trace<f64>, l: usize) -> Value {
     let layer = &net.layers[l];
-    let (units, fan_in) = (layer.units(), layer.fan_in());
+    let (units, fan_in) = (layer.output_len(), layer.input_len());
     let mut matrix = Array2::<f64>::zeros((units, fan_in + 1));
-    matrix.slice_mut(s![.., ..fan_in]).assign(&layer.w);
-    matrix.column_mut(fan_in).assign(&layer.b);
+    matrix.slice_mut(s![.., ..fan_in]).assign(&layer.weights());
+    matrix.column_mut(fan_in).assign(&layer.biases());
     let mut input = Array1::<f64>::ones(fan_in + 1);
     input.slice_mut(s![..fan_in]).assign(&trace.a(l).row(0));
     let product = matrix.dot(&input);
@@ -57,15 +57,15 @@ fn augmented(net: &Network<f64>, trace: &Trace<f64>, l: usize) -> Value {
 /// term included). JSON `{"layer", "w", "dw", "w_after", "b", "db", "b_after"}`.
 fn update(net: &Network<f64>, grads: &Gradients<f64>, l: usize, learning_rate: f64) -> Value {
     let layer = &net.layers[l];
-    let w_after = &layer.w - &(learning_rate * &grads.dw[l]);
-    let b_after = &layer.b - &(learning_rate * &grads.db[l]);
+    let w_after = &layer.weights() - &(learning_rate * &grads.dw(l));
+    let b_after = &layer.biases() - &(learning_rate * &grads.db(l));
     json!({
         "layer": l + 1,
-        "w": rows(layer.w.view()),
-        "dw": rows(grads.dw[l].view()),
+        "w": rows(layer.weights().view()),
+        "dw": rows(grads.dw(l).view()),
         "w_after": rows(w_after.view()),
-        "b": layer.b.to_vec(),
-        "db": grads.db[l].to_vec(),
+        "b": layer.biases().to_vec(),
+        "db": grads.db(l).to_vec(),
         "b_after": b_after.to_vec(),
     })
 }
@@ -137,7 +137,7 @@ pub fn ledger(
         steps.push(step(
             "forward",
             n,
-            &format!("a{n} = {}(z{n})", layer.activation.name()),
+            &format!("a{n} = {}(z{n})", layer.activation_or_identity().name()),
             &format!("a{n}"),
             vector(trace.a(n)),
         ));
@@ -170,12 +170,15 @@ pub fn ledger(
             .row(0)
             .iter()
             .zip(trace.a(n).row(0))
-            .map(|(&z, &a)| layer.activation.derivative(z, a))
+            .map(|(&z, &a)| layer.activation_or_identity().derivative(z, a))
             .collect();
         let (label, equation) = if n == last {
             (
                 "BP1",
-                format!("delta{n} = dC/da{n} * {}'(z{n})", layer.activation.name()),
+                format!(
+                    "delta{n} = dC/da{n} * {}'(z{n})",
+                    layer.activation_or_identity().name()
+                ),
             )
         } else {
             (
@@ -184,7 +187,7 @@ pub fn ledger(
                     "delta{n} = (W{}^T delta{}) * {}'(z{n})",
                     n + 1,
                     n + 1,
-                    layer.activation.name()
+                    layer.activation_or_identity().name()
                 ),
             )
         };
@@ -192,7 +195,7 @@ pub fn ledger(
             "fprime": fprime,
             "delta": grads.delta[l].slice(s![..1, ..]).row(0).to_vec(),
         });
-        if layer.activation == Activation::Relu {
+        if layer.activation_or_identity() == Activation::Relu {
             values["mask"] = json!(trace
                 .z(l)
                 .row(0)
@@ -203,7 +206,7 @@ pub fn ledger(
         if n < last {
             let upstream = grads.delta[l + 1]
                 .slice(s![..1, ..])
-                .dot(&net.layers[l + 1].w);
+                .dot(&net.layers[l + 1].weights());
             values["upstream"] = json!(upstream.row(0).to_vec());
         }
         steps.push(
@@ -211,7 +214,7 @@ pub fn ledger(
             "name": format!("delta{n}"), "values": values }),
         );
         steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP3",
-            "equation": format!("dC/db{n} = delta{n}"), "name": format!("dC/db{n}"), "values": grads.db[l].to_vec() }));
+            "equation": format!("dC/db{n} = delta{n}"), "name": format!("dC/db{n}"), "values": grads.db(l).to_vec() }));
         let prev = if l == 0 {
             "x".to_string()
         } else {
@@ -219,7 +222,7 @@ pub fn ledger(
         };
         steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP4",
             "equation": format!("dC/dW{n} = delta{n} {prev}^T{}{}", if net.l2 > 0.0 { " + l2 W" } else { "" }, if net.l1 > 0.0 { " + l1 sign(W)" } else { "" }),
-            "name": format!("dC/dW{n}"), "values": rows(grads.dw[l].view()) }));
+            "name": format!("dC/dW{n}"), "values": rows(grads.dw(l).view()) }));
     }
     let mut out = json!({
         "cost": cost,
@@ -255,12 +258,11 @@ impl Param {
     /// Checks that the parameter exists in `net`.
     pub fn check<T>(self, net: &Network<T>) -> Result<()>
     where
-        T: super::real::Real,
+        T: super::number::Real,
     {
-        let ok = net
-            .layers
-            .get(self.layer)
-            .is_some_and(|l| self.unit < l.units() && self.input.is_none_or(|i| i < l.fan_in()));
+        let ok = net.layers.get(self.layer).is_some_and(|l| {
+            self.unit < l.output_len() && self.input.is_none_or(|i| i < l.input_len())
+        });
         if ok {
             Ok(())
         } else {
@@ -293,14 +295,14 @@ pub fn chain(
     } else {
         grads.delta[layer + 1]
             .slice(s![..1, ..])
-            .dot(&net.layers[layer + 1].w)
+            .dot(&net.layers[layer + 1].weights())
     };
     let (z, a) = (trace.z(layer)[[0, unit]], trace.a(layer + 1)[[0, unit]]);
-    let da_dz = net.layers[layer].activation.derivative(z, a);
+    let da_dz = net.layers[layer].activation_or_identity().derivative(z, a);
     let dz_dw = p.input.map_or(1.0, |i| trace.a(layer)[[0, i]]);
     let read = |g: &super::network::Gradients<f64>| match p.input {
-        Some(i) => g.dw[layer][[unit, i]],
-        None => g.db[layer][unit],
+        Some(i) => g.dw(layer)[[unit, i]],
+        None => g.db(layer)[unit],
     };
     let (_, _, batch) = net.cost_and_gradients(bx, by)?;
     Ok(json!({

@@ -5,8 +5,17 @@
 
 use super::activation::sigmoid;
 use super::error::{EngineError, Result};
-use super::real::Real;
+use super::number::lanes::Lanes;
+use super::number::Real;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
+use std::ops::{Mul, Sub};
+
+/// dC/da of a squared error, k (a - y), in any arithmetic: the row form and the lane
+/// form of [`Loss::Mse`] and [`Loss::Sse`] are this one expression.
+#[inline(always)]
+fn squared_error_gradient<V: Copy + Sub<Output = V> + Mul<Output = V>>(k: V, a: V, y: V) -> V {
+    k * (a - y)
+}
 
 /// The per-row cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +95,10 @@ impl Loss {
             .copied()
             .find(|l| l.name() == name)
             .ok_or_else(|| {
+                let known: Vec<&str> = Loss::ALL.iter().map(|l| l.name()).collect();
                 EngineError::Model(format!(
-                    "unknown loss \"{name}\" (known: mse, sse, softmax_cross_entropy, sigmoid_cross_entropy)"
+                    "unknown loss \"{name}\" (known: {})",
+                    known.join(", ")
                 ))
             })
     }
@@ -105,11 +116,7 @@ impl Loss {
                     .iter()
                     .zip(y.iter())
                     .fold(T::zero(), |s, (&ai, &yi)| s + (ai - yi) * (ai - yi));
-                if self == Loss::Mse {
-                    T::from_f64(0.5) * sq
-                } else {
-                    sq
-                }
+                self.squared_factors(T::one()).1 * sq
             }
             Loss::SoftmaxCrossEntropy => {
                 let m = a.iter().fold(a[0], |m, &v| m.max(v));
@@ -161,15 +168,11 @@ impl Loss {
     ) {
         match self {
             Loss::Mse | Loss::Sse => {
-                let k = if self == Loss::Mse {
-                    scale
-                } else {
-                    scale + scale
-                };
+                let (k, _) = self.squared_factors(scale);
                 Zip::from(&mut out)
                     .and(&a)
                     .and(&y)
-                    .for_each(|o, &ai, &yi| *o = k * (ai - yi));
+                    .for_each(|o, &ai, &yi| *o = squared_error_gradient(k, ai, yi));
             }
             Loss::SoftmaxCrossEntropy => {
                 let m = a.fold(a[0], |m, &v| m.max(v));
@@ -188,6 +191,87 @@ impl Loss {
                     .and(&y)
                     .for_each(|o, &ai, &yi| *o = scale * (sigmoid(ai) - yi));
             }
+        }
+    }
+
+    /// The factor k of a squared error's dC/da = k (a - y) for one row of weight
+    /// `scale`, and the factor of its cost (1/2 for mse).
+    fn squared_factors<T: Real>(self, scale: T) -> (T, T) {
+        if self == Loss::Mse {
+            (scale, T::from_f64(0.5))
+        } else {
+            (scale + scale, T::one())
+        }
+    }
+
+    /// [`Loss::row`] and [`Loss::row_gradient`] over a panel: `a` and `y` hold the
+    /// outputs unit by unit, `lanes` examples each, the first `used` of them real. Writes
+    /// dC/da times `scale` into `d` (0 in the padding lanes) and returns the summed,
+    /// unscaled cost. Squared errors run on the lanes (their padding is 0 in both a and
+    /// y); the other losses take each example as a row through `rows`, a scratch of
+    /// three output widths.
+    #[allow(clippy::too_many_arguments)]
+    pub fn panel<T: Real>(
+        self,
+        a: &[T],
+        y: &[T],
+        lanes: usize,
+        used: usize,
+        scale: T,
+        d: &mut [T],
+        rows: &mut [T],
+    ) -> T {
+        if matches!(self, Loss::Mse | Loss::Sse) {
+            let (k, half) = self.squared_factors(scale);
+            let (k, mut sq) = (T::Lanes::splat(k), T::Lanes::splat(T::zero()));
+            let lanes4 = d
+                .chunks_exact_mut(4)
+                .zip(a.chunks_exact(4).zip(y.chunks_exact(4)));
+            for (d, (a, y)) in lanes4 {
+                let (a, y) = (T::Lanes::load(a), T::Lanes::load(y));
+                let diff = a - y;
+                sq = sq + diff * diff;
+                squared_error_gradient(k, a, y).store(d);
+            }
+            return half * sq.sum();
+        }
+        let outputs = a.len() / lanes;
+        let (out, rest) = rows.split_at_mut(outputs);
+        let (target, grad) = rest.split_at_mut(outputs);
+        if used < lanes {
+            for lane in d.chunks_exact_mut(lanes) {
+                lane[used..].fill(T::zero());
+            }
+        }
+        let mut cost = T::zero();
+        for e in 0..used {
+            for (o, (al, yl)) in a.chunks_exact(lanes).zip(y.chunks_exact(lanes)).enumerate() {
+                out[o] = al[e];
+                target[o] = yl[e];
+            }
+            let (out, target) = (ArrayView1::from(&*out), ArrayView1::from(&*target));
+            cost += self.row(out, target);
+            self.row_gradient(out, target, scale, ArrayViewMut1::from(&mut *grad));
+            for (dl, &g) in d.chunks_exact_mut(lanes).zip(grad.iter()) {
+                dl[e] = g;
+            }
+        }
+        cost
+    }
+
+    /// The predicted class of one output row: argmax for several outputs, and for a
+    /// single output class 1 when it passes the threshold (0 for a sigmoid
+    /// cross-entropy logit, 0.5 otherwise).
+    pub fn class_of<T: Real>(self, row: &[T]) -> usize {
+        if row.len() == 1 {
+            let threshold = if self == Loss::SigmoidCrossEntropy {
+                T::zero()
+            } else {
+                T::from_f64(0.5)
+            };
+            usize::from(row[0] > threshold)
+        } else {
+            argmax(row.iter().copied())
         }
     }
 
@@ -212,6 +296,19 @@ impl Loss {
             Loss::Mse | Loss::Sse => out.copy_from_slice(a),
         }
     }
+}
+
+/// Index of the largest value (the first on ties; NaN never wins).
+pub fn argmax<T: Real>(values: impl Iterator<Item = T>) -> usize {
+    let mut best = 0;
+    let mut best_v: Option<T> = None;
+    for (i, v) in values.enumerate() {
+        if best_v.is_none_or(|b| v > b) {
+            best = i;
+            best_v = Some(v);
+        }
+    }
+    best
 }
 
 /// Convenience for tests and the ledger: dC/da as a new array.

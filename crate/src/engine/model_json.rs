@@ -8,8 +8,45 @@ use super::error::{EngineError, Result};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::network::{Architecture, Network};
-use super::real::Real;
+use super::number::Real;
+use super::ops::Operation;
 use serde_json::{json, Map, Value};
+
+/// Row-major `values` of this shape as nested JSON lists, dim 0 outermost (a dense W
+/// as its rows).
+pub fn nested(shape: &[usize], values: &[f64]) -> Value {
+    match shape {
+        [] | [_] => json!(values),
+        [outer, inner @ ..] => {
+            let step = values.len() / (*outer).max(1);
+            Value::Array(
+                values
+                    .chunks(step.max(1))
+                    .take(*outer)
+                    .map(|part| nested(inner, part))
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// One layer of the model file: its sizes and activation, then each parameter under
+/// its name, nested by its shape. A dense layer writes no `"kind"` (dense is the
+/// default), so files from before the operations read and write the same.
+fn layer_json(op: &dyn Operation<f64>) -> Value {
+    let mut layer = Map::new();
+    if op.kind() != "dense" {
+        layer.insert("kind".into(), json!(op.kind()));
+    }
+    layer.insert("units".into(), json!(op.output_len()));
+    if let Some(f) = op.activation() {
+        layer.insert("activation".into(), json!(f.name()));
+    }
+    for (p, spec) in op.params().iter().enumerate() {
+        layer.insert(spec.name.into(), nested(op.param_shape(p), op.param(p)));
+    }
+    Value::Object(layer)
+}
 
 /// The `format` field every model file carries.
 pub const FORMAT: &str = "backprop-lab.model";
@@ -54,18 +91,7 @@ impl Model {
     /// back to the same f64, so export then import is exact.
     pub fn to_json(&self) -> String {
         let net = &self.network;
-        let layers: Vec<Value> = net
-            .layers
-            .iter()
-            .map(|l| {
-                json!({
-                    "units": l.units(),
-                    "activation": l.activation.name(),
-                    "weights": l.w.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
-                    "biases": l.b.to_vec(),
-                })
-            })
-            .collect();
+        let layers: Vec<Value> = net.layers.iter().map(|op| layer_json(op.get())).collect();
         let mut v = json!({
             "format": FORMAT,
             "version": VERSION,
@@ -184,9 +210,10 @@ impl Model {
         };
         let mut network = Network::<f64>::zeros(&arch)?;
         network.l1 = l1;
-        for (i, (lv, layer)) in layers_v.iter().zip(&mut network.layers).enumerate() {
+        for (i, (lv, op)) in layers_v.iter().zip(&mut network.layers).enumerate() {
             let where_ = format!("layer {}: ", i + 1);
-            let (units, fan_in) = layer.w.dim();
+            let (units, fan_in) = (op.output_len(), op.input_len());
+            let weights = op.param_mut(0);
             let rows = lv.get("weights").and_then(Value::as_array).ok_or_else(|| {
                 EngineError::Model(format!("{where_}weights must be a list of rows"))
             })?;
@@ -207,7 +234,7 @@ impl Model {
                     )));
                 }
                 for (c, w) in row.iter().enumerate() {
-                    layer.w[[r, c]] = finite(w, &format!("{where_}weights[{r}][{c}]"))?;
+                    weights[r * fan_in + c] = finite(w, &format!("{where_}weights[{r}][{c}]"))?;
                 }
             }
             let biases = lv
@@ -220,8 +247,9 @@ impl Model {
                     biases.len()
                 )));
             }
-            for (j, b) in biases.iter().enumerate() {
-                layer.b[j] = finite(b, &format!("{where_}biases[{j}]"))?;
+            let values = op.param_mut(1);
+            for (j, (b, v)) in biases.iter().zip(values.iter_mut()).enumerate() {
+                *v = finite(b, &format!("{where_}biases[{j}]"))?;
             }
         }
         let class_names = strings(obj, "class_names")?;

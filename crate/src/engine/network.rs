@@ -1,18 +1,20 @@
-//! A stack of dense layers with a loss: the forward pass that keeps its trace, and
+//! A sequence of operations with a loss: the forward pass that keeps its trace, and
 //! backprop over a whole batch (the vectorised four fundamental equations) or one
-//! example at a time (the loop form the notebooks start from).
+//! example at a time (the loop form the notebooks start from). Everything here goes
+//! through [`crate::engine::ops::Operation`]; no layer kind is named but where an architecture is built.
 
 use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
-use super::kernels::Kernel;
-use super::layer::{scratch_len, Dense};
 use super::limits;
 use super::loss::{Loss, Reduction};
-use super::penalty::Penalty;
-use super::quad::sum_squares;
-use super::real::Real;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use super::number::kernel::Kernel;
+use super::number::reduce::sum_squares;
+use super::number::Real;
+use super::ops::dense::Dense;
+use super::ops::{Op, Outputs, Pass, Saved, Tensor};
+use super::penalty::{self, Penalty};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 
 /// The architecture, without weights: what a user picks on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,13 +52,13 @@ impl Architecture {
     }
 }
 
-/// A dense network over the real type `T`.
+/// A network over the real type `T`: operations, input side first, and a loss.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network<T> {
     /// Width of an input row.
     pub input_dim: usize,
-    /// Layers, input side first.
-    pub layers: Vec<Dense<T>>,
+    /// The operations, input side first.
+    pub layers: Vec<Op<T>>,
     /// Cost of the output.
     pub loss: Loss,
     /// Mean or sum over the rows of a batch.
@@ -78,7 +80,7 @@ pub struct Trace<T> {
     pub z: Vec<Array2<T>>,
     /// a[0] is the input, a[l + 1] = f(z[l]): (capacity, width).
     pub a: Vec<Array2<T>>,
-    w_t: Vec<T>,
+    scratch: Vec<T>,
 }
 
 impl<T: Real> Trace<T> {
@@ -86,12 +88,17 @@ impl<T: Real> Trace<T> {
     pub fn new(net: &Network<T>, capacity: usize) -> Self {
         let mut a = vec![Array2::zeros((capacity, net.input_dim))];
         let mut z = Vec::with_capacity(net.layers.len());
-        for layer in &net.layers {
-            z.push(Array2::zeros((capacity, layer.units())));
-            a.push(Array2::zeros((capacity, layer.units())));
+        for op in &net.layers {
+            z.push(Array2::zeros((capacity, op.output_len())));
+            a.push(Array2::zeros((capacity, op.output_len())));
         }
-        let w_t = vec![T::zero(); net.layers.iter().map(|l| l.w.len()).max().unwrap_or(0)];
-        Trace { rows: 0, z, a, w_t }
+        let scratch = vec![T::zero(); net.scratch_len(capacity)];
+        Trace {
+            rows: 0,
+            z,
+            a,
+            scratch,
+        }
     }
 
     /// Rows filled by the last forward pass.
@@ -125,13 +132,13 @@ impl<T: Real> Trace<T> {
     }
 }
 
-/// dC/dW and dC/db of every layer, and the deltas dC/dz that produced them.
+/// dC/dtheta of every parameter of every operation, and the deltas dC/dz that
+/// produced them.
 #[derive(Debug, Clone)]
 pub struct Gradients<T> {
-    /// dC/dW per layer, shaped like W.
-    pub dw: Vec<Array2<T>>,
-    /// dC/db per layer, shaped like b.
-    pub db: Vec<Array1<T>>,
+    /// Per operation, one gradient per parameter, shaped like it, in the order of
+    /// [`crate::engine::ops::Operation::params`].
+    pub params: Vec<Vec<Tensor<T>>>,
     /// delta = dC/dz per layer: (capacity, units); the first `rows` of the last pass.
     pub delta: Vec<Array2<T>>,
     scratch: Vec<T>,
@@ -141,35 +148,36 @@ impl<T: Real> Gradients<T> {
     /// Zeroed buffers for batches of up to `capacity` rows.
     pub fn new(net: &Network<T>, capacity: usize) -> Self {
         Gradients {
-            dw: net
-                .layers
-                .iter()
-                .map(|l| Array2::zeros(l.w.raw_dim()))
-                .collect(),
-            db: net
-                .layers
-                .iter()
-                .map(|l| Array1::zeros(l.units()))
-                .collect(),
+            params: net.zeros_like_params(),
             delta: net
                 .layers
                 .iter()
-                .map(|l| Array2::zeros((capacity, l.units())))
+                .map(|op| Array2::zeros((capacity, op.output_len())))
                 .collect(),
-            scratch: vec![
-                T::zero();
-                net.layers
-                    .iter()
-                    .map(|l| scratch_len(capacity, l.fan_in(), l.units()))
-                    .max()
-                    .unwrap_or(0)
-            ],
+            scratch: vec![T::zero(); net.scratch_len(capacity)],
         }
     }
 
-    /// Euclidean norm of layer `l`'s gradient (weights and biases together).
+    /// dC/dW of layer `l`, for the operations whose first parameter is a weight matrix.
+    pub fn dw(&self, l: usize) -> ArrayView2<'_, T> {
+        self.params[l][0]
+            .matrix()
+            .expect("the first parameter is a weight matrix")
+    }
+
+    /// dC/db of layer `l`, for the operations whose second parameter is a bias vector.
+    pub fn db(&self, l: usize) -> ArrayView1<'_, T> {
+        self.params[l][1]
+            .vector()
+            .expect("the second parameter is a bias vector")
+    }
+
+    /// Euclidean norm of layer `l`'s gradient (all its parameters together).
     pub fn layer_norm(&self, l: usize) -> f64 {
-        (sum_squares(flat(&self.dw[l])) + sum_squares(flat(&self.db[l])))
+        self.params[l]
+            .iter()
+            .map(|g| sum_squares(&g.values))
+            .fold(T::zero(), |s, v| s + v)
             .to_f64()
             .sqrt()
     }
@@ -182,7 +190,7 @@ impl<T: Real> Network<T> {
         let mut fan_in = arch.input_dim;
         let mut layers = Vec::with_capacity(arch.layers.len());
         for &(units, act) in &arch.layers {
-            layers.push(Dense::zeros(fan_in, units, act));
+            layers.push(Op::Dense(Dense::zeros(fan_in, units, act)));
             fan_in = units;
         }
         Ok(Network {
@@ -203,7 +211,10 @@ impl<T: Real> Network<T> {
             layers: self
                 .layers
                 .iter()
-                .map(|l| (l.units(), l.activation))
+                .map(|op| {
+                    let f = op.activation().unwrap_or(Activation::Identity);
+                    (op.output_len(), f)
+                })
                 .collect(),
             loss: self.loss,
             reduction: self.reduction,
@@ -215,21 +226,43 @@ impl<T: Real> Network<T> {
     pub fn output_dim(&self) -> usize {
         self.layers
             .last()
-            .map(|l| l.units())
+            .map(|op| op.output_len())
             .unwrap_or(self.input_dim)
     }
 
-    /// Total number of weights and biases.
+    /// Total number of parameters (weights and biases).
     pub fn parameter_count(&self) -> usize {
-        self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
+        self.layers.iter().map(|op| op.parameter_count()).sum()
     }
 
-    /// Every weight and bias, layer by layer, W (row-major) then b: the order of
-    /// snapshots and timeline moments.
+    /// Every parameter, operation by operation, each tensor row-major in the order of
+    /// [`Operation::params`] (W then b): the order of snapshots and timeline moments.
     pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
+        self.layers.iter().flat_map(|op| {
+            (0..op.params().len()).flat_map(move |p| op.get().param(p).iter().copied())
+        })
+    }
+
+    /// Zeros shaped like every parameter, operation by operation: gradients and
+    /// optimiser moments.
+    pub fn zeros_like_params(&self) -> Vec<Vec<Tensor<T>>> {
         self.layers
             .iter()
-            .flat_map(|l| l.w.iter().chain(l.b.iter()).copied())
+            .map(|op| {
+                (0..op.params().len())
+                    .map(|p| Tensor::zeros(op.param_shape(p)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The most scratch any operation needs for `rows` rows.
+    fn scratch_len(&self, rows: usize) -> usize {
+        self.layers
+            .iter()
+            .map(|op| op.scratch_len(rows))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Sets every weight and bias from `values`, in the order of [`Network::parameters`].
@@ -241,29 +274,31 @@ impl<T: Real> Network<T> {
                 values.len()
             )));
         }
-        let targets = self
-            .layers
-            .iter_mut()
-            .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
-        for (t, &v) in targets.zip(values) {
-            *t = v;
+        let mut values = values.iter();
+        for op in &mut self.layers {
+            for p in 0..op.params().len() {
+                for (t, &v) in op.param_mut(p).iter_mut().zip(&mut values) {
+                    *t = v;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Takes every parameter value of `other`, a network of the same shapes.
+    pub fn copy_parameters_from(&mut self, other: &Network<T>) {
+        for (op, from) in self.layers.iter_mut().zip(&other.layers) {
+            for p in 0..from.params().len() {
+                op.param_mut(p).copy_from_slice(from.param(p));
+            }
+        }
     }
 
     /// The same network in another precision.
     pub fn cast<U: Real>(&self) -> Network<U> {
         Network {
             input_dim: self.input_dim,
-            layers: self
-                .layers
-                .iter()
-                .map(|l| Dense {
-                    w: l.w.mapv(|v| U::from_f64(v.to_f64())),
-                    b: l.b.mapv(|v| U::from_f64(v.to_f64())),
-                    activation: l.activation,
-                })
-                .collect(),
+            layers: self.layers.iter().map(Op::cast).collect(),
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
@@ -293,17 +328,18 @@ impl<T: Real> Network<T> {
     /// filled (the trainer gathers its mini-batch straight into it).
     pub fn forward_rows(&self, n: usize, trace: &mut Trace<T>) {
         trace.rows = n;
-        for (l, layer) in self.layers.iter().enumerate() {
+        let pass = Pass {
+            kernel: self.kernel,
+        };
+        for (l, op) in self.layers.iter().enumerate() {
             let (before, after) = trace.a.split_at_mut(l + 1);
-            let units = layer.units();
-            layer.forward(
-                self.kernel,
-                &flat(&before[l])[..n * layer.fan_in()],
-                n,
-                &mut flat_mut(&mut trace.z[l])[..n * units],
-                &mut flat_mut(&mut after[0])[..n * units],
-                &mut trace.w_t,
-            );
+            let width = op.output_len();
+            let out = Outputs {
+                z: &mut flat_mut(&mut trace.z[l])[..n * width],
+                a: &mut flat_mut(&mut after[0])[..n * width],
+            };
+            let input = &flat(&before[l])[..n * op.input_len()];
+            op.forward(pass, input, n, out, &mut trace.scratch);
         }
     }
 
@@ -323,13 +359,9 @@ impl<T: Real> Network<T> {
         }
     }
 
-    /// l1 * sum |w| + 1/2 * l2 * sum of squared weights (see [`Penalty`]).
+    /// The penalties' cost ([`penalty::cost`]).
     pub fn penalty(&self) -> T {
-        let p = self.penalties();
-        if p.is_off() {
-            return T::zero();
-        }
-        p.value(self.layers.iter().map(|l| flat(&l.w)))
+        penalty::cost(&self.layers, self.penalties())
     }
 
     /// Cost C of a traced batch: the reduced loss plus the L2 penalty. y: (N, outputs).
@@ -350,36 +382,24 @@ impl<T: Real> Network<T> {
             self.reduction,
             grads.delta[last].slice_mut(s![..n, ..]),
         );
+        let pass = Pass {
+            kernel: self.kernel,
+        };
         for l in (0..self.layers.len()).rev() {
-            let layer = &self.layers[l];
-            let (units, fan_in) = (layer.units(), layer.fan_in());
+            let op = &self.layers[l];
+            let (width, fan_in) = (op.output_len(), op.input_len());
             let (below, here) = grads.delta.split_at_mut(l);
-            let da_prev = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
-            layer.backward(
-                self.kernel,
-                n,
-                &flat(&trace.a[l])[..n * fan_in],
-                &flat(&trace.z[l])[..n * units],
-                &flat(&trace.a[l + 1])[..n * units],
-                &mut flat_mut(&mut here[0])[..n * units],
-                flat_mut(&mut grads.dw[l]),
-                flat_mut(&mut grads.db[l]),
-                da_prev,
-                &mut grads.scratch,
-            );
+            let d_input = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
+            let saved = Saved {
+                input: &flat(&trace.a[l])[..n * fan_in],
+                z: &flat(&trace.z[l])[..n * width],
+                a: &flat(&trace.a[l + 1])[..n * width],
+            };
+            let delta = &mut flat_mut(&mut here[0])[..n * width];
+            let params = &mut grads.params[l];
+            op.backward(pass, n, saved, delta, params, d_input, &mut grads.scratch);
         }
-        self.add_penalty_gradients(&mut grads.dw);
-    }
-
-    /// Adds the penalties' share, l2 W + l1 sign(W), to each layer's dC/dW.
-    pub fn add_penalty_gradients(&self, dw: &mut [Array2<T>]) {
-        let p = self.penalties();
-        if p.is_off() {
-            return;
-        }
-        for (dw, layer) in dw.iter_mut().zip(&self.layers) {
-            p.add_gradient(flat(&layer.w), flat_mut(dw));
-        }
+        penalty::add_gradients(&self.layers, self.penalties(), &mut grads.params);
     }
 
     /// Forward and batch backward of (x, y) with fresh buffers: (cost, trace, gradients).
@@ -415,18 +435,22 @@ impl<T: Real> Network<T> {
         for r in 0..n {
             single.forward_into(x.slice(s![r..r + 1, ..]), &mut trace);
             single.backward_into(&trace, y.slice(s![r..r + 1, ..]), &mut one);
-            for l in 0..self.layers.len() {
-                total.dw[l].scaled_add(scale, &one.dw[l]);
-                total.db[l].scaled_add(scale, &one.db[l]);
+            for (sum, g) in total
+                .params
+                .iter_mut()
+                .flatten()
+                .zip(one.params.iter().flatten())
+            {
+                for (s, &v) in sum.values.iter_mut().zip(&g.values) {
+                    *s += scale * v;
+                }
             }
         }
-        self.add_penalty_gradients(&mut total.dw);
+        penalty::add_gradients(&self.layers, self.penalties(), &mut total.params);
         Ok(total)
     }
 
-    /// Predicted class of each row of a traced output: argmax for several outputs, and
-    /// for a single output class 1 when it passes the threshold (0 for a sigmoid
-    /// cross-entropy logit, 0.5 otherwise).
+    /// Predicted class of each row of a traced output ([`Loss::class_of`]).
     pub fn classes_of(&self, output: ArrayView2<T>) -> Vec<usize> {
         output
             .axis_iter(Axis(0))
@@ -434,30 +458,8 @@ impl<T: Real> Network<T> {
             .collect()
     }
 
-    /// The predicted class of one output row (see [`Network::classes_of`]).
+    /// The predicted class of one output row ([`Loss::class_of`]).
     pub fn class_of(&self, row: &[T]) -> usize {
-        if row.len() == 1 {
-            let threshold = if self.loss == Loss::SigmoidCrossEntropy {
-                T::zero()
-            } else {
-                T::from_f64(0.5)
-            };
-            usize::from(row[0] > threshold)
-        } else {
-            argmax(row.iter().copied())
-        }
+        self.loss.class_of(row)
     }
-}
-
-/// Index of the largest value (the first on ties; NaN never wins).
-pub fn argmax<T: Real>(values: impl Iterator<Item = T>) -> usize {
-    let mut best = 0;
-    let mut best_v: Option<T> = None;
-    for (i, v) in values.enumerate() {
-        if best_v.is_none_or(|b| v > b) {
-            best = i;
-            best_v = Some(v);
-        }
-    }
-    best
 }

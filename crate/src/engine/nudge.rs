@@ -36,8 +36,8 @@ pub struct Nudge {
 fn set(net: &mut Network<f64>, p: Param, v: f64) {
     let l = &mut net.layers[p.layer];
     match p.input {
-        Some(i) => l.w[[p.unit, i]] = v,
-        None => l.b[p.unit] = v,
+        Some(i) => l.weights_mut()[[p.unit, i]] = v,
+        None => l.biases_mut()[p.unit] = v,
     }
 }
 
@@ -58,8 +58,8 @@ pub fn sweep(
         )));
     }
     let value = match p.input {
-        Some(i) => net.layers[p.layer].w[[p.unit, i]],
-        None => net.layers[p.layer].b[p.unit],
+        Some(i) => net.layers[p.layer].weights()[[p.unit, i]],
+        None => net.layers[p.layer].biases()[p.unit],
     };
     let mut probe = net.clone();
     let mut out = Nudge {
@@ -96,8 +96,8 @@ pub fn sweep(
     out.numeric = (plus - minus) / (2.0 * h);
     let (_, _, grads) = net.cost_and_gradients(x, y)?;
     out.backprop = match p.input {
-        Some(i) => grads.dw[p.layer][[p.unit, i]],
-        None => grads.db[p.layer][p.unit],
+        Some(i) => grads.dw(p.layer)[[p.unit, i]],
+        None => grads.db(p.layer)[p.unit],
     };
     Ok(out)
 }

@@ -2,10 +2,9 @@
 //! moments) is allocated once per network shape.
 
 use super::error::{EngineError, Result};
-use super::flat::{flat, flat_mut};
 use super::network::{Gradients, Network};
-use super::real::Real;
-use ndarray::{Array1, Array2, Zip};
+use super::number::Real;
+use super::ops::Tensor;
 
 /// The update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,8 +62,10 @@ pub struct OptimState<T> {
     /// beta1^t and beta2^t of Adam's bias correction, kept as running products (a powi
     /// call per step would be hoisted into every rule's path).
     beta_powers: (f64, f64),
-    m: Vec<(Array2<T>, Array1<T>)>,
-    v: Vec<(Array2<T>, Array1<T>)>,
+    /// First moments (momentum's velocities), shaped like the parameters.
+    m: Vec<Vec<Tensor<T>>>,
+    /// Adam's second moments.
+    v: Vec<Vec<Tensor<T>>>,
 }
 
 /// p -= lr g over slices, which the compiler vectorises (ndarray's general zip does not).
@@ -72,13 +73,6 @@ fn descend<T: Real>(p: &mut [T], g: &[T], lr: T) {
     for (p, &g) in p.iter_mut().zip(g) {
         *p -= lr * g;
     }
-}
-
-fn zeros_like<T: Real>(net: &Network<T>) -> Vec<(Array2<T>, Array1<T>)> {
-    net.layers
-        .iter()
-        .map(|l| (Array2::zeros(l.w.raw_dim()), Array1::zeros(l.b.raw_dim())))
-        .collect()
 }
 
 impl<T: Real> OptimState<T> {
@@ -89,8 +83,16 @@ impl<T: Real> OptimState<T> {
         OptimState {
             rule,
             beta_powers: (1.0, 1.0),
-            m: if needs_m { zeros_like(net) } else { Vec::new() },
-            v: if needs_v { zeros_like(net) } else { Vec::new() },
+            m: if needs_m {
+                net.zeros_like_params()
+            } else {
+                Vec::new()
+            },
+            v: if needs_v {
+                net.zeros_like_params()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -101,45 +103,34 @@ impl<T: Real> OptimState<T> {
             self.beta_powers.0 *= beta1;
             self.beta_powers.1 *= beta2;
         }
-        for (l, layer) in net.layers.iter_mut().enumerate() {
-            let (dw, db) = (&grads.dw[l], &grads.db[l]);
-            match self.rule {
-                Optimizer::Sgd => {
-                    descend(flat_mut(&mut layer.w), flat(dw), lr_t);
-                    descend(flat_mut(&mut layer.b), flat(db), lr_t);
-                }
-                Optimizer::Momentum { beta } => {
-                    let beta = T::from_f64(beta);
-                    let (mw, mb) = &mut self.m[l];
-                    let upd = |p: &mut T, v: &mut T, g: &T| {
-                        *v = beta * *v - lr_t * *g;
-                        *p += *v;
-                    };
-                    Zip::from(&mut layer.w).and(mw).and(dw).for_each(upd);
-                    Zip::from(&mut layer.b).and(mb).and(db).for_each(upd);
-                }
-                Optimizer::Adam { beta1, beta2, eps } => {
-                    let c1 = T::from_f64(1.0 / (1.0 - self.beta_powers.0));
-                    let c2 = T::from_f64(1.0 / (1.0 - self.beta_powers.1));
-                    let (b1, b2, e) = (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
-                    let (one_b1, one_b2) = (T::one() - b1, T::one() - b2);
-                    let upd = |p: &mut T, m: &mut T, v: &mut T, g: &T| {
-                        *m = b1 * *m + one_b1 * *g;
-                        *v = b2 * *v + one_b2 * *g * *g;
-                        *p -= lr_t * (*m * c1) / ((*v * c2).sqrt() + e);
-                    };
-                    let (mw, mb) = &mut self.m[l];
-                    let (vw, vb) = &mut self.v[l];
-                    Zip::from(&mut layer.w)
-                        .and(mw)
-                        .and(vw)
-                        .and(dw)
-                        .for_each(upd);
-                    Zip::from(&mut layer.b)
-                        .and(mb)
-                        .and(vb)
-                        .and(db)
-                        .for_each(upd);
+        for (l, op) in net.layers.iter_mut().enumerate() {
+            for (p, g) in grads.params[l].iter().enumerate() {
+                let w = op.param_mut(p);
+                let g = &g.values[..];
+                match self.rule {
+                    Optimizer::Sgd => descend(w, g, lr_t),
+                    Optimizer::Momentum { beta } => {
+                        let beta = T::from_f64(beta);
+                        let m = &mut self.m[l][p].values;
+                        for ((w, v), &g) in w.iter_mut().zip(m).zip(g) {
+                            *v = beta * *v - lr_t * g;
+                            *w += *v;
+                        }
+                    }
+                    Optimizer::Adam { beta1, beta2, eps } => {
+                        let c1 = T::from_f64(1.0 / (1.0 - self.beta_powers.0));
+                        let c2 = T::from_f64(1.0 / (1.0 - self.beta_powers.1));
+                        let (b1, b2, e) =
+                            (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
+                        let (one_b1, one_b2) = (T::one() - b1, T::one() - b2);
+                        let m = &mut self.m[l][p].values;
+                        let v = &mut self.v[l][p].values;
+                        for (((w, m), v), &g) in w.iter_mut().zip(m).zip(v).zip(g) {
+                            *m = b1 * *m + one_b1 * g;
+                            *v = b2 * *v + one_b2 * g * g;
+                            *w -= lr_t * (*m * c1) / ((*v * c2).sqrt() + e);
+                        }
+                    }
                 }
             }
         }

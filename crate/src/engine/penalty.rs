@@ -1,13 +1,15 @@
 //! The weight penalties added to the cost: L2 (weight decay) and L1 (sparsity). Both
-//! act on weights only, never on biases, as in the Playground and the notebooks. This
-//! is the one place their value and gradient are written, so the plain training step,
-//! the fast panel path, the gradient check and the ledger all charge the same cost.
+//! act on every parameter whose role is [`Role::Weight`], never on biases, as in the
+//! Playground and the notebooks. This is the one place their value and gradient are
+//! written, so the plain training step, the fast panel path, the gradient check and
+//! the ledger all charge the same cost.
 //!
 //! C_penalty = l1 * sum |w| + l2 / 2 * sum w^2, and
 //! dC_penalty/dw = l1 * sign(w) + l2 * w, where sign(0) = 0: the subgradient of |w| at
 //! its kink that leaves a weight sitting exactly at 0 alone.
 
-use super::real::Real;
+use super::number::Real;
+use super::ops::{Op, Role, Tensor};
 
 /// The strengths of the two penalties; 0 switches one off.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -71,6 +73,40 @@ pub fn sign<T: Real>(w: T) -> T {
         -T::one()
     } else {
         T::zero()
+    }
+}
+
+/// The weight parameters of `ops`, each a flat slice, operation by operation.
+fn weights<T: Real>(ops: &[Op<T>]) -> impl Iterator<Item = &[T]> + Clone {
+    ops.iter().flat_map(|op| {
+        op.params()
+            .iter()
+            .enumerate()
+            .filter(|(_, spec)| spec.role == Role::Weight)
+            .map(move |(p, _)| op.param(p))
+    })
+}
+
+/// The penalties' cost over the weights of `ops`.
+pub fn cost<T: Real>(ops: &[Op<T>], p: Penalty) -> T {
+    if p.is_off() {
+        return T::zero();
+    }
+    p.value(weights(ops))
+}
+
+/// Adds the penalties' gradient to each weight's gradient; `grads` is shaped like the
+/// operations' parameters, operation by operation.
+pub fn add_gradients<T: Real>(ops: &[Op<T>], p: Penalty, grads: &mut [Vec<Tensor<T>>]) {
+    if p.is_off() {
+        return;
+    }
+    for (op, g) in ops.iter().zip(grads) {
+        for (i, spec) in op.params().iter().enumerate() {
+            if spec.role == Role::Weight {
+                p.add_gradient(op.param(i), &mut g[i].values);
+            }
+        }
     }
 }
 

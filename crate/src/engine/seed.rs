@@ -4,8 +4,8 @@
 //! configuration again; the page's session stays the only place they are read.
 
 use super::error::{EngineError, Result};
-use super::kernels::Kernel;
 use super::model_json::Model;
+use super::number::kernel::Kernel;
 use super::optim::Optimizer;
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::Array2;

@@ -280,8 +280,13 @@ impl Session {
         let all_x = transform.apply(data.x.view())?.mapv(|v| v as f32);
         let all_trace = Trace::new(&trainer.net, data.rows());
         let point_trace = Trace::new(&trainer.net, 1);
-        let widths =
-            trainer.net.input_dim + trainer.net.layers.iter().map(|l| l.units()).sum::<usize>();
+        let widths = trainer.net.input_dim
+            + trainer
+                .net
+                .layers
+                .iter()
+                .map(|l| l.output_len())
+                .sum::<usize>();
         Ok(Session {
             predictions: vec![0.0; data.rows() * trainer.net.output_dim()],
             classes: vec![0; data.rows()],

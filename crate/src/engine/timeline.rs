@@ -6,7 +6,7 @@
 
 use super::error::{EngineError, Result};
 use super::network::Network;
-use super::real::Real;
+use super::number::Real;
 
 /// Most parameter values all moments together may hold (16 MB in f32).
 pub const TIMELINE_VALUES: usize = 4_000_000;
@@ -156,7 +156,7 @@ mod tests {
             l2: 0.0,
         };
         let mut n = Network::zeros(&arch).unwrap();
-        n.layers[0].w.fill(v);
+        n.layers[0].weights_mut().fill(v);
         n
     }
 

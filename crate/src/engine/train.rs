@@ -3,15 +3,15 @@
 //! but the bounded history.
 
 use super::activation::Activation;
+use super::batch::{BatchOutcome, Source};
 use super::error::{EngineError, Result};
-use super::flat::{flat, flat_mut};
+use super::flat::flat;
 use super::guard::{Blowup, Guard};
-use super::kernels::Kernel;
 use super::network::{Gradients, Network, Trace};
+use super::number::reduce::all_finite;
+use super::number::Real;
 use super::optim::{OptimState, Optimizer};
-use super::panel::{BatchOutcome, Panels, Source};
-use super::quad::all_finite;
-use super::real::Real;
+use super::step::Step;
 use super::timeline::{Moment, Timeline};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
@@ -322,8 +322,7 @@ pub struct Trainer<T: Real> {
     epoch: u64,
     steps: u64,
     lr: f64,
-    batch_y: Array2<T>,
-    trace: Trace<T>,
+    step: Step<T>,
     grads: Gradients<T>,
     epoch_loss: f64,
     epoch_batches: u64,
@@ -333,7 +332,6 @@ pub struct Trainer<T: Real> {
     last_val: Option<Metrics>,
     last_good: Network<T>,
     val_trace: Trace<T>,
-    panels: Option<Panels<T>>,
     /// The weights over the run, log-spaced in steps.
     pub timeline: Timeline<T>,
     guard: Guard,
@@ -365,7 +363,10 @@ impl<T: Real> Trainer<T> {
         let layers = net.layers.len();
         let mut timeline = Timeline::new(net.parameter_count());
         timeline.record(0, 0, &net);
-        let has_relu = net.layers.iter().any(|l| l.activation == Activation::Relu);
+        let has_relu = net
+            .layers
+            .iter()
+            .any(|l| l.activation_or_identity() == Activation::Relu);
         let dead_trace = (has_relu && val.is_empty())
             .then(|| Trace::new(&net, train.len().min(DEAD_CHECK_ROWS)));
         Ok(Trainer {
@@ -376,8 +377,7 @@ impl<T: Real> Trainer<T> {
             epoch: 0,
             steps: 0,
             lr: config.learning_rate,
-            batch_y: Array2::zeros((cap, net.output_dim())),
-            trace: Trace::new(&net, cap),
+            step: Step::new(&net, cap),
             grads: Gradients::new(&net, cap),
             history: History {
                 grad_norm: vec![Series::default(); layers],
@@ -392,7 +392,6 @@ impl<T: Real> Trainer<T> {
             last_val: None,
             last_good: net.clone(),
             val_trace: Trace::new(&net, val.len()),
-            panels: if T::PANELS { Panels::new(&net) } else { None },
             timeline,
             guard: Guard::new(&net),
             checkpoint: net.clone(),
@@ -464,10 +463,7 @@ impl<T: Real> Trainer<T> {
                 "the new weights have other layer sizes or activations".into(),
             ));
         }
-        for (layer, new) in self.net.layers.iter_mut().zip(&net.layers) {
-            layer.w.assign(&new.w);
-            layer.b.assign(&new.b);
-        }
+        self.net.copy_parameters_from(net);
         self.last_good = self.net.clone();
         self.new_start();
         Ok(())
@@ -499,10 +495,7 @@ impl<T: Real> Trainer<T> {
     /// Brings back the checkpoint's weights after a blow-up; the optimiser's moments
     /// start again (they carry the blow-up), and the timeline records the restore.
     pub fn restore_checkpoint(&mut self) {
-        for (layer, good) in self.net.layers.iter_mut().zip(&self.checkpoint.layers) {
-            layer.w.assign(&good.w);
-            layer.b.assign(&good.b);
-        }
+        self.net.copy_parameters_from(&self.checkpoint);
         self.last_good = self.net.clone();
         self.opt = OptimState::new(self.config.optimizer, &self.net);
         self.guard.rebase();
@@ -544,7 +537,7 @@ impl<T: Real> Trainer<T> {
         if self.cursor == 0 && self.config.shuffle {
             self.order.shuffle(&mut self.rng);
         }
-        let n = self.batch_y.nrows().min(self.order.len() - self.cursor);
+        let n = self.step.capacity().min(self.order.len() - self.cursor);
         let outcome = self.gradients(n);
         let cost = outcome.cost.to_f64();
         if !cost.is_finite() {
@@ -556,7 +549,7 @@ impl<T: Real> Trainer<T> {
             .net
             .layers
             .iter()
-            .all(|l| all_finite(flat(&l.w)) && all_finite(flat(&l.b)));
+            .all(|op| (0..op.params().len()).all(|p| all_finite(op.param(p))));
         if !finite {
             self.restore_last_good();
             let what = format!(
@@ -602,36 +595,16 @@ impl<T: Real> Trainer<T> {
         EngineError::Diverged(self.guard.explain(what, step, self.lr))
     }
 
-    /// Forward and backward over the epoch's next `n` rows, leaving the gradients in
-    /// `self.grads`: through the panel step when the network is small enough and the
-    /// kernel is SIMD, else through the trace.
+    /// Forward and backward over the epoch's next `n` rows by the one step, leaving
+    /// the gradients in `self.grads`.
     fn gradients(&mut self, n: usize) -> BatchOutcome<T> {
         let batch = &self.order[self.cursor..self.cursor + n];
-        if let (true, Some(panels), Kernel::Simd) = (T::PANELS, &mut self.panels, self.net.kernel) {
-            let rows = Source {
-                x: flat(&self.train.x),
-                y: flat(&self.train.y),
-                labels: self.train.labels.as_deref(),
-            };
-            return panels.step(&self.net, rows, batch, &mut self.grads);
-        }
-        gather(&self.train.x, batch, self.trace.input_mut());
-        gather(&self.train.y, batch, flat_mut(&mut self.batch_y));
-        let by = self.batch_y.slice(s![..n, ..]);
-        self.net.forward_rows(n, &mut self.trace);
-        let cost = self.net.cost(&self.trace, by);
-        self.net.backward_into(&self.trace, by, &mut self.grads);
-        let mut correct = 0;
-        if let Some(labels) = &self.train.labels {
-            let out = self.trace.output();
-            let out = out.as_slice().expect("the trace's output is contiguous");
-            correct = out
-                .chunks_exact(self.net.output_dim())
-                .zip(batch)
-                .filter(|(row, &i)| self.net.class_of(row) == labels[i])
-                .count() as u64;
-        }
-        BatchOutcome { cost, correct }
+        let rows = Source {
+            x: flat(&self.train.x),
+            y: flat(&self.train.y),
+            labels: self.train.labels.as_deref(),
+        };
+        self.step.run(&self.net, rows, batch, &mut self.grads)
     }
 
     /// What a page shows of this trainer, flattened into one buffer that a worker can
@@ -652,7 +625,13 @@ impl<T: Real> Trainer<T> {
             f64::from(u8::from(with_history)),
         ];
         for layer in &self.net.layers {
-            out.extend(layer.w.iter().chain(&layer.b).map(|v| v.to_f64()));
+            out.extend(
+                layer
+                    .weights()
+                    .iter()
+                    .chain(&layer.biases())
+                    .map(|v| v.to_f64()),
+            );
         }
         if with_history {
             for series in self.history.series() {
@@ -701,13 +680,13 @@ impl<T: Real> Trainer<T> {
     }
 
     fn apply_snapshot(&mut self, shown: Shown) {
-        let targets = self
-            .net
-            .layers
-            .iter_mut()
-            .flat_map(|l| l.w.iter_mut().chain(l.b.iter_mut()));
-        for (t, &v) in targets.zip(shown.params) {
-            *t = T::from_f64(v);
+        let mut values = shown.params.iter();
+        for op in &mut self.net.layers {
+            for p in 0..op.params().len() {
+                for (t, &v) in op.param_mut(p).iter_mut().zip(&mut values) {
+                    *t = T::from_f64(v);
+                }
+            }
         }
         let head = shown.head;
         self.epoch = head[0] as u64;
@@ -827,27 +806,18 @@ impl<T: Real> Trainer<T> {
     }
 
     fn restore_last_good(&mut self) {
-        for (layer, good) in self.net.layers.iter_mut().zip(&self.last_good.layers) {
-            layer.w.assign(&good.w);
-            layer.b.assign(&good.b);
-        }
+        self.net.copy_parameters_from(&self.last_good);
     }
 
     /// Ends an epoch: its records, validation, the checkpoint, and the guard's
     /// end-of-epoch checks.
     fn close_epoch(&mut self) -> Option<Blowup> {
-        for (good, layer) in self.last_good.layers.iter_mut().zip(&self.net.layers) {
-            good.w.assign(&layer.w);
-            good.b.assign(&layer.b);
-        }
+        self.last_good.copy_parameters_from(&self.net);
         self.cursor = 0;
         self.epoch += 1;
         let epoch_loss = self.epoch_loss / self.epoch_batches as f64;
         if epoch_loss <= self.checkpoint_loss {
-            for (c, layer) in self.checkpoint.layers.iter_mut().zip(&self.net.layers) {
-                c.w.assign(&layer.w);
-                c.b.assign(&layer.b);
-            }
+            self.checkpoint.copy_parameters_from(&self.net);
             self.checkpoint_epoch = self.epoch;
             self.checkpoint_loss = epoch_loss;
         }
@@ -864,7 +834,7 @@ impl<T: Real> Trainer<T> {
         for (series, layer) in h.weight_norm.iter_mut().zip(&self.net.layers) {
             series.push(
                 layer
-                    .w
+                    .weights()
                     .iter()
                     .map(|&w| w.to_f64() * w.to_f64())
                     .sum::<f64>()
@@ -890,7 +860,7 @@ impl<T: Real> Trainer<T> {
                 .net
                 .layers
                 .iter()
-                .any(|l| l.activation == Activation::Relu)
+                .any(|l| l.activation_or_identity() == Activation::Relu)
         {
             return self
                 .guard
@@ -936,18 +906,6 @@ fn evaluate_into<T: Real>(net: &Network<T>, rows: &Rows<T>, trace: &mut Trace<T>
     Metrics { loss, accuracy }
 }
 
-/// Copies rows `idx` of `src` into the first rows of `dst`, value by value (a row
-/// of circles is two numbers, too short for a memcpy call to pay).
-fn gather<T: Real>(src: &Array2<T>, idx: &[usize], dst: &mut [T]) {
-    let w = src.ncols();
-    let src = flat(src);
-    for (out, &i) in dst.chunks_exact_mut(w).zip(idx) {
-        for (o, &v) in out.iter_mut().zip(&src[i * w..(i + 1) * w]) {
-            *o = v;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::engine::session::{Session, SessionConfig};
@@ -963,9 +921,9 @@ mod tests {
     #[test]
     fn the_panel_step_trains_as_the_general_step_does() {
         let mut panels = session();
-        assert!(panels.trainer.panels.is_some());
+        assert!(panels.trainer.step.takes_panels(&panels.trainer.net));
         let mut general = session();
-        general.trainer.net.kernel = super::Kernel::Scalar;
+        general.trainer.net.kernel = crate::engine::number::kernel::Kernel::Scalar;
         for s in [&mut panels, &mut general] {
             s.trainer.run(45).unwrap();
         }
@@ -987,7 +945,7 @@ mod tests {
             assert!((x - y).abs() < 1e-4, "{x} vs {y}");
         }
         for (la, lb) in a.net.layers.iter().zip(&b.net.layers) {
-            for (x, y) in la.w.iter().zip(&lb.w) {
+            for (x, y) in la.weights().iter().zip(&lb.weights()) {
                 assert!((x - y).abs() < 1e-4, "{x} vs {y}");
             }
         }

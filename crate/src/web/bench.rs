@@ -2,13 +2,14 @@
 //! wall-clock budget, or multiply square matrices, and report the rate. The network,
 //! data and trainer are built exactly as the page builds them (`Session::new`); the f64
 //! variant rebuilds the same pieces over f64. The products are the engine's own layer
-//! kernel for long reductions (`kernels::gemm_abt`, C = A B^T), with ndarray's
+//! kernel for long reductions (`number::gemm_abt`, C = A B^T), with ndarray's
 //! `general_mat_mul` beside it.
 
 use super::js_error;
 use crate::engine::dataset::Target;
-use crate::engine::kernels::{gemm_abt, Kernel};
 use crate::engine::network::Network;
+use crate::engine::number::gemm_abt::gemm_abt;
+use crate::engine::number::kernel::Kernel;
 use crate::engine::session::{Session, SessionConfig};
 use crate::engine::train::{evaluate, Rows, Trainer};
 use crate::engine::{EngineError, Real};
@@ -265,7 +266,7 @@ mod tests {
         let config = SessionConfig::from_json(CIRCLES).unwrap();
         let a = f32_trainer(&config, None).unwrap();
         let b = f64_trainer(&config, None).unwrap();
-        let (wa, wb) = (&a.net.layers[0].w, &b.net.layers[0].w);
+        let (wa, wb) = (&a.net.layers[0].weights(), &b.net.layers[0].weights());
         assert!(wa
             .iter()
             .zip(wb)

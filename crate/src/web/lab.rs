@@ -194,7 +194,7 @@ impl Lab {
     pub fn layer_sizes(&self) -> Vec<u32> {
         let net = &self.session.trainer.net;
         std::iter::once(net.input_dim)
-            .chain(net.layers.iter().map(|l| l.units()))
+            .chain(net.layers.iter().map(|l| l.output_len()))
             .map(|u| u as u32)
             .collect()
     }
@@ -207,7 +207,7 @@ impl Lab {
             .net
             .layers
             .get(l)
-            .map_or(std::ptr::null(), |layer| layer.w.as_ptr())
+            .map_or(std::ptr::null(), |layer| layer.weights().as_ptr())
     }
 
     /// Pointer to layer `l`'s biases, f32.
@@ -218,7 +218,7 @@ impl Lab {
             .net
             .layers
             .get(l)
-            .map_or(std::ptr::null(), |layer| layer.b.as_ptr())
+            .map_or(std::ptr::null(), |layer| layer.biases().as_ptr())
     }
 
     /// The weight W[layer][unit][input], or the bias b[layer][unit] when `input` is
@@ -228,16 +228,20 @@ impl Lab {
             return f64::NAN;
         };
         let value = match usize::try_from(input) {
-            Ok(i) => l.w.get((unit, i)),
-            Err(_) => l.b.get(unit),
+            Ok(i) => l.weights().get((unit, i)).copied(),
+            Err(_) => l.biases().get(unit).copied(),
         };
-        value.map_or(f64::NAN, |&v| f64::from(v))
+        value.map_or(f64::NAN, f64::from)
     }
 
     /// Names of the layers' activations, comma-separated.
     pub fn activations(&self) -> String {
         let net = &self.session.trainer.net;
-        let names: Vec<&str> = net.layers.iter().map(|l| l.activation.name()).collect();
+        let names: Vec<&str> = net
+            .layers
+            .iter()
+            .map(|l| l.activation_or_identity().name())
+            .collect();
         names.join(",")
     }
 

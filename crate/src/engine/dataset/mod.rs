@@ -8,7 +8,7 @@ pub mod features;
 pub mod generators;
 
 use super::error::{EngineError, Result};
-use super::real::Real;
+use super::number::Real;
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 use rand::Rng;

@@ -60,13 +60,13 @@ impl Filters {
             .layers
             .first()
             .ok_or_else(|| EngineError::Model("the network has no layers".into()))?;
-        if layer.fan_in() != h * w {
+        if layer.input_len() != h * w {
             return Err(EngineError::Mismatch(format!(
                 "the first layer takes {} inputs, not a {h}x{w} image",
-                layer.fan_in()
+                layer.input_len()
             )));
         }
-        let units = layer.units();
+        let units = layer.output_len();
         let cols = ((units as f64 * 1.6).sqrt().ceil() as usize).clamp(1, units.max(1));
         self.layout = (cols, h, w, units);
         let rows = units.div_ceil(cols);
@@ -80,7 +80,7 @@ impl Filters {
             px.copy_from_slice(&[BACKGROUND, BACKGROUND, BACKGROUND, 255]);
         }
         self.ranges.clear();
-        for (unit, weights) in layer.w.outer_iter().enumerate() {
+        for (unit, weights) in layer.weights().outer_iter().enumerate() {
             let (lo, hi) = weights
                 .iter()
                 .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
@@ -172,22 +172,23 @@ impl Filters {
         let Some((x, _)) = self.grid.as_ref() else {
             return Ok(());
         };
-        if x.ncols() != layer.fan_in() {
+        if x.ncols() != layer.input_len() {
             return Err(EngineError::Mismatch(format!(
                 "the first layer takes {} inputs but the plane gives {}",
-                layer.fan_in(),
+                layer.input_len(),
                 x.ncols()
             )));
         }
-        let units = layer.units();
+        let units = layer.output_len();
         self.z.resize(n * n, 0.0);
         self.segments.clear();
         self.arrows.clear();
         let (dx, dy) = ((x1 - x0) / (n - 1) as f64, (y1 - y0) / (n - 1) as f64);
         let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+        let weights = layer.weights();
         for unit in 0..units {
-            let w = layer.w.row(unit);
-            let b = layer.b[unit];
+            let w = weights.row(unit);
+            let b = layer.biases()[unit];
             for (z, p) in self.z.iter_mut().zip(x.outer_iter()) {
                 *z = p.iter().zip(w.iter()).map(|(a, b)| a * b).sum::<f32>() + b;
             }
@@ -272,9 +273,10 @@ impl Filters {
 mod tests {
     use super::*;
     use crate::engine::activation::Activation;
-    use crate::engine::layer::Dense;
     use crate::engine::loss::{Loss, Reduction};
     use crate::engine::network::Architecture;
+    use crate::engine::ops::dense::Dense;
+    use crate::engine::ops::Op;
     use ndarray::array;
 
     fn net(input: usize, w: Array2<f32>, b: Vec<f32>) -> Network<f32> {
@@ -287,11 +289,11 @@ mod tests {
             l2: 0.0,
         })
         .expect("net");
-        net.layers[0] = Dense {
+        net.layers[0] = Op::Dense(Dense {
             w,
             b: b.into(),
             activation: Activation::Tanh,
-        };
+        });
         net
     }
 

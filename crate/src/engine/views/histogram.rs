@@ -124,7 +124,12 @@ pub fn layer_histograms(
         .enumerate()
         .map(|(l, layer)| {
             let a = trace.a(l + 1);
-            histogram(layer.activation, layer.units(), a.iter().copied(), bins)
+            histogram(
+                layer.activation_or_identity(),
+                layer.output_len(),
+                a.iter().copied(),
+                bins,
+            )
         })
         .collect())
 }

@@ -199,7 +199,7 @@ impl Representation {
         bounds: Option<[f64; 4]>,
         layer: usize,
     ) -> Result<()> {
-        let Some(units) = net.layers.get(layer).map(|l| l.units()) else {
+        let Some(units) = net.layers.get(layer).map(|l| l.output_len()) else {
             return Err(EngineError::Mismatch(format!(
                 "there is no layer {}; the network has {}",
                 layer + 1,
@@ -244,7 +244,7 @@ impl Representation {
                     .iter()
                     .skip(1)
                     .zip(&net.layers)
-                    .all(|(a, l)| a.ncols() == l.units())
+                    .all(|(a, l)| a.ncols() == l.output_len())
         };
         let Some(inputs) = self.inputs.as_ref() else {
             return Ok(());

@@ -1,4 +1,5 @@
-//! One fully connected layer: its forward step beside its backward step.
+//! The dense operation, one fully connected layer: its forward step beside its
+//! backward step.
 //!
 //! Shapes, for a batch of N rows: the layer maps a_prev (N, fan_in) to
 //! z = a_prev W^T + b and a = f(z), both (N, units). W is (units, fan_in): row j holds
@@ -6,10 +7,13 @@
 //! row-major slices of the trace's buffers and put every product in the kernels'
 //! C (+)= A B^T shape.
 
-use super::activation::Activation;
-use super::flat::flat;
-use super::kernels::{gemm_abt, gemm_rows, transpose, Kernel, Start, Strided};
-use super::real::Real;
+use super::operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
+use crate::engine::activation::Activation;
+use crate::engine::flat::{flat, flat_mut};
+use crate::engine::number::gemm_abt::gemm_abt;
+use crate::engine::number::gemm_rows::{gemm_rows, Start, Strided};
+use crate::engine::number::kernel::{transpose, Kernel};
+use crate::engine::number::Real;
 use ndarray::{Array1, Array2};
 
 /// A dense layer's parameters and non-linearity.
@@ -22,6 +26,20 @@ pub struct Dense<T> {
     /// f in a = f(z).
     pub activation: Activation,
 }
+
+/// W and b, as model files name them.
+const PARAMS: [ParamSpec; 2] = [
+    ParamSpec {
+        name: "weights",
+        symbol: "W",
+        role: Role::Weight,
+    },
+    ParamSpec {
+        name: "biases",
+        symbol: "b",
+        role: Role::Bias,
+    },
+];
 
 /// Scratch length [`Dense::backward`] needs for `rows` rows.
 pub fn scratch_len(rows: usize, fan_in: usize, units: usize) -> usize {
@@ -59,6 +77,15 @@ impl<T: Real> Dense<T> {
 
     fn params(&self) -> (&[T], &[T]) {
         (flat(&self.w), flat(&self.b))
+    }
+
+    /// The same layer in another precision.
+    pub fn cast<U: Real>(&self) -> Dense<U> {
+        Dense {
+            w: self.w.mapv(|v| U::from_f64(v.to_f64())),
+            b: self.b.mapv(|v| U::from_f64(v.to_f64())),
+            activation: self.activation,
+        }
     }
 
     /// Forward over `n` rows: z = a_prev W^T + b, a = f(z).
@@ -175,6 +202,75 @@ impl<T: Real> Dense<T> {
                 }
             }
         }
+    }
+}
+
+impl<T: Real> Operation<T> for Dense<T> {
+    fn kind(&self) -> &'static str {
+        "dense"
+    }
+    fn input_shape(&self) -> Shape {
+        Shape::Features(self.fan_in())
+    }
+    fn output_shape(&self) -> Shape {
+        Shape::Features(self.units())
+    }
+    fn activation(&self) -> Option<Activation> {
+        Some(self.activation)
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        &PARAMS
+    }
+    fn param_shape(&self, p: usize) -> &[usize] {
+        match p {
+            0 => self.w.shape(),
+            _ => self.b.shape(),
+        }
+    }
+    fn param(&self, p: usize) -> &[T] {
+        match p {
+            0 => flat(&self.w),
+            _ => flat(&self.b),
+        }
+    }
+    fn param_mut(&mut self, p: usize) -> &mut [T] {
+        match p {
+            0 => flat_mut(&mut self.w),
+            _ => flat_mut(&mut self.b),
+        }
+    }
+    fn scratch_len(&self, rows: usize) -> usize {
+        scratch_len(rows, self.fan_in(), self.units())
+    }
+    fn forward(&self, pass: Pass, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]) {
+        Dense::forward(self, pass.kernel, input, n, out.z, out.a, scratch);
+    }
+    fn backward(
+        &self,
+        pass: Pass,
+        n: usize,
+        saved: Saved<T>,
+        delta: &mut [T],
+        grads: &mut [Tensor<T>],
+        d_input: Option<&mut [T]>,
+        scratch: &mut [T],
+    ) {
+        let [dw, db] = grads else {
+            unreachable!("a dense layer has two parameters");
+        };
+        Dense::backward(
+            self,
+            pass.kernel,
+            n,
+            saved.input,
+            saved.z,
+            saved.a,
+            delta,
+            &mut dw.values,
+            &mut db.values,
+            d_input,
+            scratch,
+        );
     }
 }
 

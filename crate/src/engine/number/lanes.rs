@@ -1,29 +1,47 @@
-//! Four lanes of a real type, so that one generic loop runs as simd128 instructions for
-//! f32 in the browser and as plain arrays elsewhere (f64, and native tests).
+//! The one four-lane type: four values of a real type that add, subtract and multiply
+//! lane by lane, so that one generic loop runs as simd128 instructions for f32 in the
+//! browser and as plain arrays elsewhere (f64, and native tests). The products, the
+//! activations and the dense panels are all written over it.
 
-#[cfg(doc)]
-use super::activation::Activation;
-use super::real::Real;
-use std::ops::{Add, Mul, Sub};
+use super::tanh::tanh_rational;
+use std::ops::{Add, Div, Mul, Sub};
 
-/// Four values that add, subtract and multiply lane by lane.
-pub trait Quad<T: Real>:
-    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
+/// Four values that add, subtract, multiply and divide lane by lane.
+pub trait Lanes<T: Copy + Default>:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
 {
+    /// Whether code written over these lanes beats the plain loops for this type: true
+    /// for f32 (one simd128 register in the browser, vectorised natively), false for
+    /// f64, which the inspection views run at small sizes through the plain loops (and
+    /// so keeps the lane kernels and the dense panels out of the module).
+    const PAY: bool;
     /// All four lanes set to `v`.
     fn splat(v: T) -> Self;
     /// The first four values of `s`.
     fn load(s: &[T]) -> Self;
     /// Writes the lanes into the first four values of `s`.
     fn store(self, s: &mut [T]);
+    /// The four values of `s` from `at`, unchecked: for the kernels' inner loops, which
+    /// check their bounds once per block.
+    ///
+    /// # Safety
+    /// `at + 4 <= s.len()`.
+    unsafe fn load_at(s: &[T], at: usize) -> Self;
+    /// Writes the lanes into `s[at..at + 4]`, unchecked.
+    ///
+    /// # Safety
+    /// `at + 4 <= s.len()`.
+    unsafe fn store_at(self, s: &mut [T], at: usize);
     /// The sum of the lanes.
     fn sum(self) -> T;
     /// The sums of the lanes of four values, as four lanes: cheaper than four
-    /// [`Quad::sum`] calls.
+    /// [`Lanes::sum`] calls.
     fn sum4(q: [Self; 4]) -> Self;
-    /// tanh of each lane, by [`Real::tanh_fast`]'s method.
+    /// tanh of each lane by this type's fast method: f32 by
+    /// [`super::tanh::rational`], f64 by the exact libm function the inspection views
+    /// need.
     fn tanh(self) -> Self;
-    /// max(0, v) of each lane, 0 for NaN (as [`Activation::Relu`]).
+    /// max(0, v) of each lane, 0 for NaN (as ReLU).
     fn relu(self) -> Self;
     /// Each lane of self, or 0 where z <= 0 (ReLU's backward step).
     fn zero_where_nonpositive(self, z: Self) -> Self;
@@ -33,31 +51,10 @@ pub trait Quad<T: Real>:
     /// `f` of each lane, one at a time.
     #[inline(always)]
     fn map(self, f: impl Fn(T) -> T) -> Self {
-        let mut v = [T::zero(); 4];
+        let mut v = [T::default(); 4];
         self.store(&mut v);
         Self::load(&v.map(f))
     }
-}
-
-/// The sum of squares of `s`, four lanes at a time (a plain fold would wait on every add).
-pub fn sum_squares<T: Real>(s: &[T]) -> T {
-    let chunks = s.chunks_exact(4);
-    let tail = chunks.remainder().iter().fold(T::zero(), |t, &v| t + v * v);
-    let acc = chunks.fold(T::Quad::splat(T::zero()), |acc, c| {
-        let v = T::Quad::load(c);
-        acc + v * v
-    });
-    acc.sum() + tail
-}
-
-/// True when no value of `s` is NaN or infinite: v * 0 is 0 for finite v and NaN
-/// otherwise, and a NaN survives the sum.
-pub fn all_finite<T: Real>(s: &[T]) -> bool {
-    let zero = T::Quad::splat(T::zero());
-    let chunks = s.chunks_exact(4);
-    let tail = chunks.remainder().iter().all(|v| v.is_finite());
-    let acc = chunks.fold(zero, |acc, c| acc + T::Quad::load(c) * zero);
-    tail && acc.sum() == T::zero()
 }
 
 /// Four lanes as an array: LLVM may still vectorise the loops that use it.
@@ -91,59 +88,80 @@ impl<T: Copy + Mul<Output = T>> Mul for Four<T> {
     }
 }
 
-impl<T: Real> Quad<T> for Four<T> {
+impl<T: Copy + Div<Output = T>> Div for Four<T> {
+    type Output = Self;
     #[inline(always)]
-    fn splat(v: T) -> Self {
-        Four([v; 4])
-    }
-    #[inline(always)]
-    fn load(s: &[T]) -> Self {
-        Four([s[0], s[1], s[2], s[3]])
-    }
-    #[inline(always)]
-    fn store(self, s: &mut [T]) {
-        s[..4].copy_from_slice(&self.0);
-    }
-    #[inline(always)]
-    fn sum(self) -> T {
-        let a = self.0;
-        (a[0] + a[2]) + (a[1] + a[3])
-    }
-    #[inline(always)]
-    fn sum4(q: [Self; 4]) -> Self {
-        Four(q.map(Self::sum))
-    }
-    #[inline(always)]
-    fn tanh(self) -> Self {
-        let mut a = self.0;
-        T::tanh_fast(&self.0, &mut a);
-        Four(a)
-    }
-    #[inline(always)]
-    fn relu(self) -> Self {
-        Four(self.0.map(|v| if v > T::zero() { v } else { T::zero() }))
-    }
-    #[inline(always)]
-    fn keep_first(self, n: usize) -> Self {
-        Four(std::array::from_fn(|l| {
-            if l < n {
-                self.0[l]
-            } else {
-                T::zero()
-            }
-        }))
-    }
-    #[inline(always)]
-    fn zero_where_nonpositive(self, z: Self) -> Self {
-        Four(std::array::from_fn(|l| {
-            if z.0[l] <= T::zero() {
-                T::zero()
-            } else {
-                self.0[l]
-            }
-        }))
+    fn div(self, o: Self) -> Self {
+        let (a, b) = (self.0, o.0);
+        Four([a[0] / b[0], a[1] / b[1], a[2] / b[2], a[3] / b[3]])
     }
 }
+
+macro_rules! impl_four {
+    ($t:ty, $pay:expr, $tanh:expr) => {
+        impl Lanes<$t> for Four<$t> {
+            const PAY: bool = $pay;
+            #[inline(always)]
+            fn splat(v: $t) -> Self {
+                Four([v; 4])
+            }
+            #[inline(always)]
+            fn load(s: &[$t]) -> Self {
+                Four([s[0], s[1], s[2], s[3]])
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [$t]) {
+                s[..4].copy_from_slice(&self.0);
+            }
+            #[inline(always)]
+            unsafe fn load_at(s: &[$t], at: usize) -> Self {
+                debug_assert!(at + 4 <= s.len());
+                // SAFETY: the caller keeps at + 4 <= s.len().
+                Self::load(unsafe { s.get_unchecked(at..at + 4) })
+            }
+            #[inline(always)]
+            unsafe fn store_at(self, s: &mut [$t], at: usize) {
+                debug_assert!(at + 4 <= s.len());
+                // SAFETY: as in `load_at`.
+                self.store(unsafe { s.get_unchecked_mut(at..at + 4) })
+            }
+            #[inline(always)]
+            fn sum(self) -> $t {
+                let a = self.0;
+                (a[0] + a[2]) + (a[1] + a[3])
+            }
+            #[inline(always)]
+            fn sum4(q: [Self; 4]) -> Self {
+                Four(q.map(Self::sum))
+            }
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                Four(self.0.map($tanh))
+            }
+            #[inline(always)]
+            fn relu(self) -> Self {
+                Four(self.0.map(|v| if v > 0.0 { v } else { 0.0 }))
+            }
+            #[inline(always)]
+            fn keep_first(self, n: usize) -> Self {
+                Four(std::array::from_fn(|l| if l < n { self.0[l] } else { 0.0 }))
+            }
+            #[inline(always)]
+            fn zero_where_nonpositive(self, z: Self) -> Self {
+                Four(std::array::from_fn(|l| {
+                    if z.0[l] <= 0.0 {
+                        0.0
+                    } else {
+                        self.0[l]
+                    }
+                }))
+            }
+        }
+    };
+}
+
+impl_four!(f64, false, f64::tanh);
+impl_four!(f32, true, tanh_rational);
 
 /// The f32 lanes the engine uses: a simd128 register in wasm.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -155,9 +173,10 @@ pub type F32x4 = Four<f32>;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use super::Quad;
+    use super::Lanes;
+    use crate::engine::number::tanh::{rational, CLAMP};
     use core::arch::wasm32::*;
-    use std::ops::{Add, Mul, Sub};
+    use std::ops::{Add, Div, Mul, Sub};
 
     /// One simd128 register of four f32.
     #[derive(Clone, Copy, Debug)]
@@ -187,7 +206,16 @@ mod simd {
         }
     }
 
-    impl Quad<f32> for F32x4 {
+    impl Div for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            F32x4(f32x4_div(self.0, o.0))
+        }
+    }
+
+    impl Lanes<f32> for F32x4 {
+        const PAY: bool = true;
         #[inline(always)]
         fn splat(v: f32) -> Self {
             F32x4(f32x4_splat(v))
@@ -203,6 +231,18 @@ mod simd {
             assert!(s.len() >= 4);
             // SAFETY: as in `load`.
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_at(s: &[f32], at: usize) -> Self {
+            debug_assert!(at + 4 <= s.len());
+            // SAFETY: the caller keeps at + 4 <= s.len(); v128_load allows any alignment.
+            F32x4(unsafe { v128_load(s.as_ptr().add(at) as *const v128) })
+        }
+        #[inline(always)]
+        unsafe fn store_at(self, s: &mut [f32], at: usize) {
+            debug_assert!(at + 4 <= s.len());
+            // SAFETY: as in `load_at`.
+            unsafe { v128_store(s.as_mut_ptr().add(at) as *mut v128, self.0) }
         }
         #[inline(always)]
         fn sum(self) -> f32 {
@@ -230,7 +270,9 @@ mod simd {
         }
         #[inline(always)]
         fn tanh(self) -> Self {
-            F32x4(crate::engine::kernels::tanh4(self.0))
+            // pmin and pmax are one instruction each and keep a NaN z.
+            let x = f32x4_pmin(f32x4_pmax(self.0, f32x4_splat(-CLAMP)), f32x4_splat(CLAMP));
+            rational(F32x4(x), F32x4::splat)
         }
         #[inline(always)]
         fn relu(self) -> Self {
@@ -286,21 +328,6 @@ mod tests {
                     },
                     "n={n}: {out:?}"
                 );
-            }
-        }
-    }
-
-    #[test]
-    fn reductions_see_every_value() {
-        let mut v: Vec<f32> = (0..11).map(|i| i as f32 - 5.0).collect();
-        assert_eq!(sum_squares(&v), v.iter().map(|x| x * x).sum::<f32>());
-        assert!(all_finite(&v));
-        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-            for i in [0, 7, 10] {
-                let keep = v[i];
-                v[i] = bad;
-                assert!(!all_finite(&v), "{bad} at {i}");
-                v[i] = keep;
             }
         }
     }

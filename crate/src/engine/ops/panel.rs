@@ -1,5 +1,6 @@
-//! The training step for small networks, with the examples of a mini-batch across the
-//! SIMD lanes.
+//! The dense stack's fast path inside the one training step
+//! ([`crate::engine::step`]): small networks with the examples of a mini-batch across
+//! the SIMD lanes.
 //!
 //! The general step keeps one example per row and vectorises along the units, which
 //! leaves registers half empty and pays a call per product when layers have a handful
@@ -8,16 +9,17 @@
 //! fills whole registers: z[j] = b[j] + sum_i W[j][i] a_prev[i], four examples per
 //! instruction. Lanes past a panel's examples hold zeros in the inputs, activations and
 //! deltas, so they add nothing to the gradients. The whole step (gather, forward, cost,
-//! backward, accuracy) runs over buffers allocated once.
+//! backward, accuracy) runs over buffers allocated once; the cost and dC/da come from
+//! [`Loss::panel`], the penalties from the step.
 
-use super::activation::Activation;
-use super::flat::{flat, flat_mut};
-use super::layer::Dense;
-use super::loss::Loss;
-use super::network::{Gradients, Network};
-use super::quad::Quad;
-use super::real::Real;
-use ndarray::{ArrayView1, ArrayViewMut1};
+use super::dense::Dense;
+use super::{Op, Tensor};
+use crate::engine::activation::Activation;
+use crate::engine::batch::{BatchOutcome, Source};
+use crate::engine::flat::flat;
+use crate::engine::loss::{Loss, Reduction};
+use crate::engine::number::lanes::Lanes;
+use crate::engine::number::Real;
 
 /// Most examples in a panel: four registers of four lanes.
 const PANEL: usize = 16;
@@ -25,26 +27,6 @@ const PANEL: usize = 16;
 /// Widest input or layer the panel step takes. Wider layers fill registers along their
 /// units, in the general step.
 pub const MAX_WIDTH: usize = 32;
-
-/// What one mini-batch gave.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BatchOutcome<T> {
-    /// Cost: the reduced loss plus the L2 penalty.
-    pub cost: T,
-    /// Examples classified correctly before the update (0 without labels).
-    pub correct: u64,
-}
-
-/// The rows a step reads: features, dense targets and class labels, all by row index.
-#[derive(Debug, Clone, Copy)]
-pub struct Source<'a, T> {
-    /// Features, row-major (rows, inputs).
-    pub x: &'a [T],
-    /// Targets, row-major (rows, outputs).
-    pub y: &'a [T],
-    /// Class of each row, for accuracy.
-    pub labels: Option<&'a [usize]>,
-}
 
 /// The buffers of the panel step for one network shape.
 #[derive(Debug, Clone)]
@@ -57,57 +39,64 @@ pub struct Panels<T> {
     /// Targets: (outputs, lanes).
     y: Vec<T>,
     /// One example's output, target and dC/da, for the losses taken per example.
-    out: Vec<T>,
-    target: Vec<T>,
-    grad: Vec<T>,
+    rows: Vec<T>,
+}
+
+/// The dense layer behind an operation [`Panels::new`] accepted.
+fn dense<T: Real>(op: &Op<T>) -> &Dense<T> {
+    op.dense()
+        .expect("the panels take only dense stacks (checked by Panels::new)")
 }
 
 impl<T: Real> Panels<T> {
-    /// Buffers for `net`, or None when a layer is wider than [`MAX_WIDTH`].
-    pub fn new(net: &Network<T>) -> Option<Self> {
-        let widths = std::iter::once(net.input_dim).chain(net.layers.iter().map(|l| l.units()));
+    /// Buffers for a stack of `ops` over `input_dim` features, or None when an
+    /// operation is not dense or a layer is wider than [`MAX_WIDTH`].
+    pub fn new(input_dim: usize, ops: &[Op<T>]) -> Option<Self> {
+        if ops.is_empty() || ops.iter().any(|op| op.dense().is_none()) {
+            return None;
+        }
+        let widths = std::iter::once(input_dim).chain(ops.iter().map(|op| op.output_len()));
         if widths.clone().any(|w| w > MAX_WIDTH) {
             return None;
         }
         let buffer = |w: usize| vec![T::zero(); w * PANEL];
-        let outputs = net.output_dim();
+        let outputs = ops.last().map_or(0, |op| op.output_len());
         Some(Panels {
             a: widths.map(buffer).collect(),
-            z: net.layers.iter().map(|l| buffer(l.units())).collect(),
-            delta: net.layers.iter().map(|l| buffer(l.units())).collect(),
+            z: ops.iter().map(|op| buffer(op.output_len())).collect(),
+            delta: ops.iter().map(|op| buffer(op.output_len())).collect(),
             y: buffer(outputs),
-            out: vec![T::zero(); outputs],
-            target: vec![T::zero(); outputs],
-            grad: vec![T::zero(); outputs],
+            rows: vec![T::zero(); 3 * outputs],
         })
     }
 
-    /// Forward and backward over the rows `batch` of `rows`, leaving dC/dW and dC/db
-    /// (summed over the panels, penalty included) in `grads`, whatever they held.
+    /// Forward and backward over the rows `batch` of `rows`, leaving dC/dW and dC/db of
+    /// the loss (summed over the panels, without any penalty) in `grads`, whatever they
+    /// held; the outcome's cost is the reduced loss.
     pub fn step(
         &mut self,
-        net: &Network<T>,
+        (ops, loss, reduction): (&[Op<T>], Loss, Reduction),
         rows: Source<T>,
         batch: &[usize],
-        grads: &mut Gradients<T>,
+        grads: &mut [Vec<Tensor<T>>],
     ) -> BatchOutcome<T> {
-        let scale = net.reduction.scale(batch.len());
-        let mut loss = T::zero();
+        let scale = reduction.scale(batch.len());
+        let mut total = T::zero();
         let mut correct = 0;
         for (p, panel) in batch.chunks(PANEL).enumerate() {
             let first = p == 0;
+            let stack = (ops, loss, scale);
             let (l, c) = match panel.len().div_ceil(4) {
-                1 => self.panel::<1>(net, rows, panel, scale, first, grads),
-                2 => self.panel::<2>(net, rows, panel, scale, first, grads),
-                3 => self.panel::<3>(net, rows, panel, scale, first, grads),
-                _ => self.panel::<4>(net, rows, panel, scale, first, grads),
+                1 => self.panel::<1>(stack, rows, panel, first, grads),
+                2 => self.panel::<2>(stack, rows, panel, first, grads),
+                3 => self.panel::<3>(stack, rows, panel, first, grads),
+                _ => self.panel::<4>(stack, rows, panel, first, grads),
             };
-            loss += l;
+            total += l;
             correct += c;
         }
-        net.add_penalty_gradients(&mut grads.dw);
         BatchOutcome {
-            cost: loss * scale + net.penalty(),
+            cost: total * scale,
             correct,
         }
     }
@@ -116,17 +105,18 @@ impl<T: Real> Panels<T> {
     /// first panel) or adds them, and returns its summed (unscaled) loss and correct count.
     fn panel<const NV: usize>(
         &mut self,
-        net: &Network<T>,
+        (ops, loss, scale): (&[Op<T>], Loss, T),
         rows: Source<T>,
         panel: &[usize],
-        scale: T,
         first: bool,
-        grads: &mut Gradients<T>,
+        grads: &mut [Vec<Tensor<T>>],
     ) -> (T, u64) {
         let lanes = 4 * NV;
         let used = panel.len();
-        gather(rows.x, net.input_dim, panel, lanes, &mut self.a[0]);
-        for (l, layer) in net.layers.iter().enumerate() {
+        let input_dim = self.a[0].len() / PANEL;
+        gather(rows.x, input_dim, panel, lanes, &mut self.a[0]);
+        for (l, op) in ops.iter().enumerate() {
+            let layer = dense(op);
             let (w, b) = (flat(&layer.w), flat(&layer.b));
             let width = layer.units() * lanes;
             let (before, after) = self.a.split_at_mut(l + 1);
@@ -135,91 +125,56 @@ impl<T: Real> Panels<T> {
             let z = &mut self.z[l][..width];
             forward::<T, NV>((w, b, layer.activation), a_prev, used, z, a);
         }
-        let (loss, correct) = self.output(net, rows, panel, lanes, scale);
-        for (l, layer) in net.layers.iter().enumerate().rev() {
+        let (cost, correct) = self.output(loss, rows, panel, lanes, scale);
+        for (l, op) in ops.iter().enumerate().rev() {
+            let layer = dense(op);
             let width = layer.units() * lanes;
             let fan_in = layer.fan_in() * lanes;
             let (below, here) = self.delta.split_at_mut(l);
             let delta = &mut here[0][..width];
+            let [dw, db] = &mut grads[l][..] else {
+                unreachable!("a dense layer has two parameters");
+            };
             backward::<T, NV>(
                 layer,
                 (&self.z[l][..width], &self.a[l + 1][..width]),
                 &self.a[l][..fan_in],
                 delta,
-                (
-                    flat_mut(&mut grads.dw[l]),
-                    flat_mut(&mut grads.db[l]),
-                    !first,
-                ),
+                (&mut dw.values, &mut db.values, !first),
                 below.last_mut().map(|d| &mut d[..fan_in]),
             );
         }
-        (loss, correct)
+        (cost, correct)
     }
 
-    /// The loss of the panel's outputs and its gradient dC/da into the last delta;
-    /// squared errors lane by lane, the other losses one example at a time.
+    /// The loss of the panel's outputs and its gradient dC/da into the last delta, both
+    /// from [`Loss::panel`]; then the correct count.
     fn output(
         &mut self,
-        net: &Network<T>,
+        loss: Loss,
         rows: Source<T>,
         panel: &[usize],
         lanes: usize,
         scale: T,
     ) -> (T, u64) {
-        let outputs = net.output_dim();
-        let last = net.layers.len();
+        let last = self.delta.len();
+        let outputs = self.y.len() / PANEL;
         gather(rows.y, outputs, panel, lanes, &mut self.y);
         let a = &self.a[last][..outputs * lanes];
         let y = &self.y[..outputs * lanes];
         let d = &mut self.delta[last - 1][..outputs * lanes];
-        let mut loss = T::zero();
-        let squared = matches!(net.loss, Loss::Mse | Loss::Sse);
-        if squared {
-            let (half, k) = if net.loss == Loss::Mse {
-                (T::from_f64(0.5), scale)
-            } else {
-                (T::one(), scale + scale)
-            };
-            let (k, mut sq) = (T::Quad::splat(k), T::Quad::splat(T::zero()));
-            let lanes4 = d
-                .chunks_exact_mut(4)
-                .zip(a.chunks_exact(4).zip(y.chunks_exact(4)));
-            for (d, (a, y)) in lanes4 {
-                let diff = T::Quad::load(a) - T::Quad::load(y);
-                sq = sq + diff * diff;
-                (k * diff).store(d);
-            }
-            loss = half * sq.sum();
-        }
+        let cost = loss.panel(a, y, lanes, panel.len(), scale, d, &mut self.rows);
         let mut correct = 0;
-        if squared && rows.labels.is_none() {
-            return (loss, correct);
-        }
-        if !squared {
-            clear_padding(d, lanes, panel.len());
-        }
-        for (e, &row) in panel.iter().enumerate() {
-            if outputs == 1 {
-                self.out[0] = a[e];
-            } else {
-                column(a, lanes, e, &mut self.out);
-            }
-            if !squared {
-                column(y, lanes, e, &mut self.target);
-                let (out, target) = (ArrayView1::from(&self.out), ArrayView1::from(&self.target));
-                loss += net.loss.row(out, target);
-                net.loss
-                    .row_gradient(out, target, scale, ArrayViewMut1::from(&mut self.grad));
-                for (o, &g) in self.grad.iter().enumerate() {
-                    d[o * lanes + e] = g;
+        if let Some(labels) = rows.labels {
+            let out = &mut self.rows[..outputs];
+            for (e, &row) in panel.iter().enumerate() {
+                for (o, lane) in out.iter_mut().zip(a.chunks_exact(lanes)) {
+                    *o = lane[e];
                 }
-            }
-            if let Some(labels) = rows.labels {
-                correct += u64::from(net.class_of(&self.out) == labels[row]);
+                correct += u64::from(loss.class_of(out) == labels[row]);
             }
         }
-        (loss, correct)
+        (cost, correct)
     }
 }
 
@@ -229,22 +184,6 @@ fn gather<T: Real>(src: &[T], width: usize, panel: &[usize], lanes: usize, dst: 
     for (f, lane) in dst.chunks_exact_mut(lanes).take(width).enumerate() {
         for (e, o) in lane.iter_mut().enumerate() {
             *o = panel.get(e).map_or(T::zero(), |&row| src[row * width + f]);
-        }
-    }
-}
-
-/// Example e of a (width, lanes) panel.
-fn column<T: Copy>(panel: &[T], lanes: usize, e: usize, out: &mut [T]) {
-    for (o, lane) in out.iter_mut().zip(panel.chunks_exact(lanes)) {
-        *o = lane[e];
-    }
-}
-
-/// Zeros the lanes past the first `used` of every unit.
-fn clear_padding<T: Real>(panel: &mut [T], lanes: usize, used: usize) {
-    if used < lanes {
-        for lane in panel.chunks_exact_mut(lanes) {
-            lane[used..].fill(T::zero());
         }
     }
 }
@@ -264,16 +203,16 @@ fn forward<T: Real, const NV: usize>(
     let fan_in = a_prev.len() / lanes;
     let units = z.chunks_exact_mut(lanes).zip(a.chunks_exact_mut(lanes));
     for (((zj, aj), wj), &bj) in units.zip(w.chunks_exact(fan_in)).zip(b) {
-        let mut acc = [T::Quad::splat(bj); NV];
+        let mut acc = [T::Lanes::splat(bj); NV];
         for (&wji, ai) in wj.iter().zip(a_prev.chunks_exact(lanes)) {
-            let s = T::Quad::splat(wji);
+            let s = T::Lanes::splat(wji);
             for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = *acc + s * T::Quad::load(&ai[4 * v..]);
+                *acc = *acc + s * T::Lanes::load(&ai[4 * v..]);
             }
         }
         for (v, &acc) in acc.iter().enumerate() {
             acc.store(&mut zj[4 * v..]);
-            let av = f.apply_quad::<T>(acc);
+            let av = f.apply_lanes::<T>(acc);
             let av = if used < 4 * v + 4 {
                 av.keep_first(used.saturating_sub(4 * v))
             } else {
@@ -308,26 +247,26 @@ fn backward<T: Real, const NV: usize>(
         .chunks_exact_mut(lanes)
         .zip(z.chunks_exact(lanes).zip(a.chunks_exact(lanes)));
     for (((dj, (zj, aj)), dwj), dbj) in units.zip(dw.chunks_exact_mut(fan_in)).zip(db.iter_mut()) {
-        let d: [T::Quad; NV] = std::array::from_fn(|v| {
-            let lane = |s: &[T]| T::Quad::load(&s[4 * v..]);
-            f.scale_quad::<T>(lane(dj), lane(zj), lane(aj))
+        let d: [T::Lanes; NV] = std::array::from_fn(|v| {
+            let lane = |s: &[T]| T::Lanes::load(&s[4 * v..]);
+            f.scale_lanes::<T>(lane(dj), lane(zj), lane(aj))
         });
         for (v, d) in d.iter().enumerate() {
             d.store(&mut dj[4 * v..]);
         }
         *dbj = add(*dbj, d.iter().skip(1).fold(d[0], |s, &x| s + x).sum());
         let dot = |ai: &[T]| {
-            (1..NV).fold(d[0] * T::Quad::load(ai), |s, v| {
-                s + d[v] * T::Quad::load(&ai[4 * v..])
+            (1..NV).fold(d[0] * T::Lanes::load(ai), |s, v| {
+                s + d[v] * T::Lanes::load(&ai[4 * v..])
             })
         };
         // Four weights at a time, so that their dot products share one reduction.
         let mut dw4 = dwj.chunks_exact_mut(4);
         let mut a4 = a_prev.chunks_exact(4 * lanes);
         for (dw, a) in (&mut dw4).zip(&mut a4) {
-            let dots = T::Quad::sum4(std::array::from_fn(|r| dot(&a[r * lanes..])));
+            let dots = T::Lanes::sum4(std::array::from_fn(|r| dot(&a[r * lanes..])));
             let sums = if accumulate {
-                T::Quad::load(dw) + dots
+                T::Lanes::load(dw) + dots
             } else {
                 dots
             };
@@ -344,11 +283,11 @@ fn backward<T: Real, const NV: usize>(
     if let Some(da_prev) = da_prev {
         let w = flat(&layer.w);
         for (i, dai) in da_prev.chunks_exact_mut(lanes).enumerate() {
-            let mut acc = [T::Quad::splat(T::zero()); NV];
+            let mut acc = [T::Lanes::splat(T::zero()); NV];
             for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {
-                let s = T::Quad::splat(wj[i]);
+                let s = T::Lanes::splat(wj[i]);
                 for (v, acc) in acc.iter_mut().enumerate() {
-                    *acc = *acc + s * T::Quad::load(&dj[4 * v..]);
+                    *acc = *acc + s * T::Lanes::load(&dj[4 * v..]);
                 }
             }
             for (v, acc) in acc.iter().enumerate() {
@@ -365,10 +304,29 @@ mod tests {
     use crate::engine::init::standard_normal;
     use crate::engine::loss::Reduction;
     use crate::engine::network::Architecture;
+    use crate::engine::network::{Gradients, Network};
+    use crate::engine::penalty;
     use ndarray::Array2;
     use rand::rngs::StdRng;
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
+
+    /// The panels' step as the one step takes it: the penalties added after.
+    fn step<T: Real>(
+        panels: &mut Panels<T>,
+        net: &Network<T>,
+        rows: Source<T>,
+        batch: &[usize],
+        grads: &mut Gradients<T>,
+    ) -> BatchOutcome<T> {
+        let stack = (&net.layers[..], net.loss, net.reduction);
+        let got = panels.step(stack, rows, batch, &mut grads.params);
+        penalty::add_gradients(&net.layers, net.penalties(), &mut grads.params);
+        BatchOutcome {
+            cost: got.cost + net.penalty(),
+            correct: got.correct,
+        }
+    }
 
     struct Case {
         input: usize,
@@ -387,9 +345,13 @@ mod tests {
         })
         .unwrap();
         for layer in &mut net.layers {
-            let scale = (layer.fan_in() as f64).sqrt();
-            layer.w.mapv_inplace(|_| standard_normal(rng) / scale);
-            layer.b.mapv_inplace(|_| 0.1 * standard_normal(rng));
+            let scale = (layer.input_len() as f64).sqrt();
+            layer
+                .weights_mut()
+                .mapv_inplace(|_| standard_normal(rng) / scale);
+            layer
+                .biases_mut()
+                .mapv_inplace(|_| 0.1 * standard_normal(rng));
         }
         net
     }
@@ -477,7 +439,7 @@ mod tests {
             let (x, y, labels) = rows(&case, 45, rng);
             let mut order: Vec<usize> = (0..45).collect();
             order.shuffle(rng);
-            let mut panels = Panels::new(&net).unwrap();
+            let mut panels = Panels::new(net.input_dim, &net.layers).unwrap();
             let mut grads = Gradients::new(&net, 45);
             for n in [1, 3, 4, 5, 10, 16, 17, 33, 45] {
                 let batch = &order[..n];
@@ -486,7 +448,7 @@ mod tests {
                     y: y.as_slice().unwrap(),
                     labels: Some(&labels),
                 };
-                let got = panels.step(&net, rows, batch, &mut grads);
+                let got = step(&mut panels, &net, rows, batch, &mut grads);
                 let (cost, want, correct) = general(&net, &x, &y, &labels, batch);
                 let what = format!("{:?} {:?} n={n}", case.layers, case.loss);
                 assert!(
@@ -496,10 +458,10 @@ mod tests {
                 );
                 assert_eq!(got.correct, correct, "{what}");
                 for l in 0..net.layers.len() {
-                    let pairs = grads.dw[l]
+                    let pairs = grads.params[l]
                         .iter()
-                        .zip(&want.dw[l])
-                        .chain(grads.db[l].iter().zip(&want.db[l]));
+                        .flat_map(|t| &t.values)
+                        .zip(want.params[l].iter().flat_map(|t| &t.values));
                     for (g, w) in pairs {
                         assert!(
                             (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
@@ -526,13 +488,12 @@ mod tests {
                 y: y32.as_slice().unwrap(),
                 labels: Some(&labels),
             };
-            let got = Panels::new(&net32)
-                .unwrap()
-                .step(&net32, rows, &batch, &mut grads);
+            let mut panels = Panels::new(net32.input_dim, &net32.layers).unwrap();
+            let got = step(&mut panels, &net32, rows, &batch, &mut grads);
             let (cost, want, _) = general(&net, &x, &y, &labels, &batch);
             assert!((f64::from(got.cost) - cost).abs() <= 1e-5 * (1.0 + cost.abs()));
             for l in 0..net.layers.len() {
-                for (g, w) in grads.dw[l].iter().zip(&want.dw[l]) {
+                for (g, w) in grads.dw(l).iter().zip(&want.dw(l)) {
                     assert!(
                         (f64::from(*g) - w).abs() <= 1e-4 * (1.0 + w.abs()),
                         "{:?} layer {l}: {g} vs {w}",
@@ -552,6 +513,7 @@ mod tests {
             loss: Loss::Mse,
             l2: 0.0,
         };
-        assert!(Panels::new(&network(&wide, rng)).is_none());
+        let net = network(&wide, rng);
+        assert!(Panels::new(net.input_dim, &net.layers).is_none());
     }
 }

@@ -1,0 +1,13 @@
+//! The number layer, the engine's ground floor: the scalar trait every formula is
+//! written over, the one four-lane type, and the product kernels, each beside its plain
+//! reference. Nothing here knows about networks.
+
+pub mod gemm_abt;
+pub mod gemm_rows;
+pub mod kernel;
+pub mod lanes;
+pub mod reduce;
+pub mod scalar;
+pub mod tanh;
+
+pub use scalar::Real;
