@@ -330,9 +330,9 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
 - Ours runs \`benchEpochs(config, precision, seconds, data)\` (crate/src/web/bench.rs): the trainer the Lab builds
   from the same configuration (the page's worker trains the same one), with \`training.kernel\` = "simd" or
   "scalar" (plain loops, libm tanh). With "simd", a network whose inputs and layers are at most 32 wide (W1)
-  takes the panel step (crate/src/engine/panel.rs): up to 16 examples of a mini-batch across the lanes of four
+  takes the panel step (crate/src/engine/ops/panel.rs, the dense fast path of the one step in crate/src/engine/step.rs): up to 16 examples of a mini-batch across the lanes of four
   f32x4 registers per unit, the bias and activation applied in registers, dW reduced four weights at a time;
-  wider networks (W2) take crate/src/engine/kernels.rs in simd128: the row kernel \`gemm_rows\` for layers of 4
+  wider networks (W2) take the kernels in crate/src/engine/number/ (gemm_rows.rs, gemm_abt.rs, tanh.rs) in simd128: the row kernel \`gemm_rows\` for layers of 4
   or more units, its accumulators started from the bias and 4, 8 or 16 lanes wide, weight gradients as sums of
   outer products, the blocked 4x4 \`gemm_abt\` for narrower layers and fan-ins of 128 or more, and a vectorised
   rational tanh. The f64 variant rebuilds the same data, network (same seed) and hyper-parameters over f64 (f64 takes the
