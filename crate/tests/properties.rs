@@ -19,7 +19,7 @@ use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::network::{Architecture, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::session::{DatasetKind, SessionConfig};
-use backprop_lab::engine::settings::{Mode, Settings};
+use backprop_lab::engine::settings::{Choice, Mode, Settings};
 use backprop_lab::engine::train::{Rows, TrainConfig, Trainer};
 use backprop_lab::engine::{EngineError, Real};
 use ndarray::Array2;
@@ -374,15 +374,7 @@ struct Run {
 fn run() -> impl Strategy<Value = Run> {
     (
         spec(24),
-        select(vec![
-            Optimizer::Sgd,
-            Optimizer::Momentum { beta: 0.9 },
-            Optimizer::Adam {
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-8,
-            },
-        ]),
+        select(Optimizer::options()),
         -4.0f64..=4.0,
         1usize..=24,
         prop_oneof![Just(1.0), 0.5f64..=1.0],

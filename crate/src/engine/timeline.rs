@@ -106,6 +106,11 @@ impl<T: Real> Timeline<T> {
         self.next = 0;
     }
 
+    /// The index of the moment at `step`, if one is kept.
+    pub fn index_of(&self, step: u64) -> Option<usize> {
+        self.moments.binary_search_by_key(&step, |m| m.step).ok()
+    }
+
     /// The moment `i`, or an error naming how many there are.
     pub fn get(&self, i: usize) -> Result<&Moment<T>> {
         self.moments.get(i).ok_or_else(|| {

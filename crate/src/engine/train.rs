@@ -743,12 +743,8 @@ impl<T: Real> Trainer<T> {
         input.end()?;
         self.apply_snapshot(shown);
         self.last_good = self.net.clone();
-        self.guard = Guard::new(&self.net);
-        self.checkpoint = self.net.clone();
-        self.checkpoint_epoch = self.epoch;
-        self.checkpoint_loss = f64::INFINITY;
         self.timeline = timeline;
-        self.timeline.record(self.steps, self.epoch, &self.net);
+        self.new_start();
         Ok(())
     }
 

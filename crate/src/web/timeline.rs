@@ -21,8 +21,7 @@ impl Lab {
         self.show_live();
         let out = f(self);
         if let Some(step) = shown {
-            let moments = self.session.trainer.timeline.moments();
-            if let Some(i) = moments.iter().position(|m| m.step == step) {
+            if let Some(i) = self.session.trainer.timeline.index_of(step) {
                 self.show_moment(i)
                     .expect("the moment was found in this timeline");
             }
@@ -128,11 +127,8 @@ impl Lab {
     #[wasm_bindgen(js_name = shownMoment)]
     pub fn shown_moment(&self) -> i32 {
         self.shown.as_ref().map_or(-1, |s| {
-            let moments = self.session.trainer.timeline.moments();
-            moments
-                .iter()
-                .position(|m| m.step == s.step)
-                .map_or(-1, |i| i as i32)
+            let timeline = &self.session.trainer.timeline;
+            timeline.index_of(s.step).map_or(-1, |i| i as i32)
         })
     }
 
