@@ -42,8 +42,8 @@ fn cs231n_intermediate_values_match_the_notebook() {
     let ex = example("cs231n-worked-example");
     let printed = &ex["values_printed_in_seed"];
     let model = Model::from_json(&ex["model"].to_string()).unwrap();
-    let data = csv::parse(ex["csv"].as_str().unwrap()).unwrap();
-    let (x, y) = api::prepare(&model, &data).unwrap();
+    let (data, lines) = csv::parse_with_lines(ex["csv"].as_str().unwrap()).unwrap();
+    let (x, y) = api::prepare(&model, &data, &lines).unwrap();
     let (cost, trace, grads) = model
         .network
         .cost_and_gradients(x.view(), y.view())
@@ -80,8 +80,8 @@ fn udl_toy_chain_intermediate_values_match_the_notebook() {
     let ex = example("udl-toy-chain");
     let p = &ex["values_printed_in_seed"];
     let model = Model::from_json(&ex["model"].to_string()).unwrap();
-    let data = csv::parse(ex["csv"].as_str().unwrap()).unwrap();
-    let (x, y) = api::prepare(&model, &data).unwrap();
+    let (data, lines) = csv::parse_with_lines(ex["csv"].as_str().unwrap()).unwrap();
+    let (x, y) = api::prepare(&model, &data, &lines).unwrap();
     let (_, trace, grads) = model
         .network
         .cost_and_gradients(x.view(), y.view())

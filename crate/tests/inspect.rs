@@ -17,8 +17,8 @@ fn example(index: usize, name: &str) -> (Model, ndarray::Array2<f64>, ndarray::A
     let ex = &seed_examples()["examples"][index];
     assert_eq!(ex["name"], name);
     let model = Model::from_json(&ex["model"].to_string()).unwrap();
-    let data = csv::parse(ex["csv"].as_str().unwrap()).unwrap();
-    let (x, y) = api::prepare(&model, &data).unwrap();
+    let (data, lines) = csv::parse_with_lines(ex["csv"].as_str().unwrap()).unwrap();
+    let (x, y) = api::prepare(&model, &data, &lines).unwrap();
     (model, x, y)
 }
 
@@ -37,8 +37,8 @@ fn biased() -> (Model, ndarray::Array2<f64>, ndarray::Array2<f64>) {
         "loss": "mse", "reduction": "mean", "l2": 0.05}"#,
     )
     .unwrap();
-    let data = csv::parse("x0,x1,x2,y0,y1\n2.0,-1.0,0.5,0.3,-0.8\n").unwrap();
-    let (x, y) = api::prepare(&model, &data).unwrap();
+    let (data, lines) = csv::parse_with_lines("x0,x1,x2,y0,y1\n2.0,-1.0,0.5,0.3,-0.8\n").unwrap();
+    let (x, y) = api::prepare(&model, &data, &lines).unwrap();
     (model, x, y)
 }
 

@@ -4,13 +4,20 @@
 use super::dataset::{csv, Dataset};
 use super::error::{EngineError, Result};
 use super::gradcheck;
+use super::labels;
 use super::model_json::{nested, Model};
 use ndarray::Array2;
 use serde_json::{json, Value};
 
 /// Reads a model and a CSV and returns the network inputs and targets they give:
-/// x: (rows, input_dim) after the model's input transform, y: (rows, outputs).
-pub fn prepare(model: &Model, data: &Dataset) -> Result<(Array2<f64>, Array2<f64>)> {
+/// x: (rows, input_dim) after the model's input transform, y: (rows, outputs) with the
+/// labels matched to the model's classes (`labels::targets`; `lines` is each row's
+/// file line, for its errors).
+pub fn prepare(
+    model: &Model,
+    data: &Dataset,
+    lines: &[usize],
+) -> Result<(Array2<f64>, Array2<f64>)> {
     let raw = model.network.input_dim - model.transform.derived.len();
     if data.features() != raw {
         return Err(EngineError::Mismatch(format!(
@@ -20,14 +27,14 @@ pub fn prepare(model: &Model, data: &Dataset) -> Result<(Array2<f64>, Array2<f64
         )));
     }
     let x = model.transform.apply(data.x.view())?;
-    let y = data.target.matrix(model.network.output_dim())?;
+    let y = labels::targets(model, data, lines)?;
     Ok((x, y))
 }
 
 fn load(model_json: &str, csv_text: &str) -> Result<(Model, Array2<f64>, Array2<f64>)> {
     let model = Model::from_json(model_json)?;
-    let data = csv::parse(csv_text)?;
-    let (x, y) = prepare(&model, &data)?;
+    let (data, lines) = csv::parse_with_lines(csv_text)?;
+    let (x, y) = prepare(&model, &data, &lines)?;
     Ok((model, x, y))
 }
 

@@ -12,6 +12,7 @@ pub mod gradcheck;
 pub mod grid;
 pub mod guard;
 pub mod init;
+pub mod labels;
 pub mod ledger;
 pub mod limits;
 pub mod link;

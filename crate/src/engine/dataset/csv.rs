@@ -10,6 +10,12 @@ use ndarray::Array2;
 
 /// Parses CSV text (see the module doc). Every error names the line and the column.
 pub fn parse(text: &str) -> Result<Dataset> {
+    parse_with_lines(text).map(|(data, _)| data)
+}
+
+/// Parses like [`parse`] and also returns the file line of every row, so that a check
+/// made later (a label the model does not know) can name the line too.
+pub fn parse_with_lines(text: &str) -> Result<(Dataset, Vec<usize>)> {
     limits::check_file_size("CSV file", text.len())?;
     if text.trim().is_empty() {
         return Err(EngineError::Data("the CSV is empty".into()));
@@ -33,9 +39,11 @@ pub fn parse(text: &str) -> Result<Dataset> {
     let mut raw_labels: Vec<String> = Vec::new();
     let mut targets: Vec<f64> = Vec::new();
     let mut rows = 0usize;
+    let mut lines: Vec<usize> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
         let line = record.position().map_or(rows + 2, |p| p.line() as usize);
+        lines.push(line);
         rows += 1;
         if rows > MAX_ROWS {
             return Err(EngineError::Limit(format!(
@@ -82,12 +90,13 @@ pub fn parse(text: &str) -> Result<Dataset> {
             )));
         }
     }
-    Ok(Dataset {
+    let data = Dataset {
         x,
         feature_names,
         target,
         image_shape,
-    })
+    };
+    Ok((data, lines))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -175,7 +184,8 @@ fn number(field: &str, line: usize, column: &str) -> Result<f64> {
     Ok(v)
 }
 
-fn shorten(s: &str) -> String {
+/// The first 40 characters of a user's value, for messages.
+pub(crate) fn shorten(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}...", s.chars().take(40).collect::<String>())
     } else {
