@@ -10,9 +10,27 @@ import { save, saveCsv } from "./storage.js";
 /** Numbers a run carried through a rebuild may hold: all of it. */
 const WHOLE_RUN = 2 ** 32 - 1;
 
-async function dataBytes(s) {
+async function dataBytes(s, csv) {
   if (s.data.kind === "digits") return digitsBytes();
-  if (s.data.kind === "csv") return app.csvBytes;
+  if (s.data.kind === "csv") return csv ?? app.csvBytes;
+  return null;
+}
+
+/** The newest claim on the page's Lab (see `claim`). */
+let latest = 0;
+
+/** Claims the Lab for an action about to replace it or its weights: a build begun
+ * earlier and still in flight (a saved session restored, the digits still loading) is
+ * dropped when it resumes, so the later action is the one that stays. Every build
+ * claims at its call unless given the claim its action made earlier (an upload claims
+ * before its file is read). */
+export const claim = () => ++latest;
+
+/** A build overtaken by a later claim leaves the Lab to that action and the settings on
+ * screen to the Lab. */
+function overtaken() {
+  if (app.built) app.state = structuredClone(app.built);
+  app.controls.render(app.state);
   return null;
 }
 
@@ -24,12 +42,15 @@ export const discardOk = (what) =>
   !hasTraining() || confirm(`${what}\n\nThe trained network will be discarded. To keep it, choose Cancel and then Export weights.`);
 
 /** Builds a Lab for `s`. `keepWeights` carries the weights and the whole run (counters,
- * curves, timeline) into it; `model` and `run` bring saved ones. Returns whether it
- * was built. */
-export async function build(s, { keepWeights = false, model = null, run = null } = {}) {
+ * curves, timeline) into it; `model` and `run` bring saved ones; `csv` is an upload's
+ * bytes, kept for later rebuilds only if the build succeeds. Returns true when built,
+ * false when refused (a message says why), null when a later claim overtook it. */
+export async function build(s, { keepWeights = false, model = null, run = null, csv = null, ticket = claim() } = {}) {
   let next;
   try {
-    next = new Lab(S.engineConfig(s), (await dataBytes(s)) ?? undefined);
+    const bytes = await dataBytes(s, csv);
+    if (ticket !== latest) return overtaken();
+    next = new Lab(S.engineConfig(s), bytes ?? undefined);
   } catch (e) {
     message(`Could not build that: ${errorText(e)}`);
     if (app.built) app.state = structuredClone(app.built);
@@ -51,6 +72,7 @@ export async function build(s, { keepWeights = false, model = null, run = null }
       if (run) message(`The saved run (counters, curves and timeline) was not restored: ${errorText(e)}`, { kind: "note" });
     }
   }
+  if (csv) app.csvBytes = csv;
   app.trainer.seed(next);
   app.lab?.free();
   app.lab = next;
@@ -86,10 +108,8 @@ export async function editPoints(edit) {
 /** Builds a configuration that comes with its own CSV text and model file (a lesson);
  * the upload is kept only if the build succeeds. */
 export async function buildWithData(s, { csv = null, model = null } = {}) {
-  const previous = app.csvBytes;
-  if (csv != null) app.csvBytes = new TextEncoder().encode(csv);
-  const ok = await build(s, { model });
-  if (ok && csv != null) saveCsv(app.csvBytes);
-  if (!ok) app.csvBytes = previous;
+  const bytes = csv == null ? null : new TextEncoder().encode(csv);
+  const ok = await build(s, { model, csv: bytes });
+  if (ok && bytes) saveCsv(bytes);
   return ok;
 }

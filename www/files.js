@@ -3,13 +3,23 @@
 import { app, $ } from "./app.js";
 import * as S from "./state.js";
 import { f64 } from "./engine.js";
-import { build, discardOk } from "./building.js";
+import { build, claim, discardOk } from "./building.js";
+import { restored } from "./restore.js";
 import { historyCsv } from "./charts.js";
 import { download, readFile, onDrop } from "./io.js";
 import { message, errorText } from "./messages.js";
 import { save, saveCsv } from "./storage.js";
 
+/** A file chosen or dropped during the start-up waits for the session being restored,
+ * then claims the Lab, so that neither that session nor a rebuild still in flight
+ * replaces what the user brought. */
+async function claimAfterStart() {
+  await restored;
+  return claim();
+}
+
 async function loadCsv(file) {
+  const ticket = await claimAfterStart();
   let bytes;
   try {
     bytes = await readFile(file);
@@ -17,23 +27,20 @@ async function loadCsv(file) {
     message(errorText(e));
     return;
   }
-  const previous = app.csvBytes;
-  app.csvBytes = bytes;
   const s = structuredClone(app.state);
   s.data.kind = "csv";
   s.data.added = [];
   s.data.removed = [];
-  if (await build(s)) {
+  if (await build(s, { csv: bytes, ticket })) {
     saveCsv(bytes);
     message(`Loaded "${file.name}": ${app.lab.rows()} rows, ${app.lab.features()} features.`, { kind: "note" });
-  } else {
-    app.csvBytes = previous;
   }
 }
 
 /** Weights for this network go in at once; a model for another network is loaded with
  * its configuration, after asking. */
 async function importWeights(file) {
+  await claimAfterStart();
   let text;
   try {
     text = new TextDecoder().decode(await readFile(file));
@@ -79,6 +86,10 @@ const picked = (handle) => async (e) => {
 export function bindFiles() {
   $("upload").addEventListener("click", () => $("upload-file").click());
   $("upload-file").addEventListener("change", picked(loadCsv));
+  // A file chosen before the page's modules ran fired its change event unheard.
+  for (const [id, handle] of [["upload-file", loadCsv], ["import-file", importWeights]]) {
+    if ($(id).files?.[0]) picked(handle)({ target: $(id) });
+  }
   onDrop((file) => (file.name.endsWith(".json") ? importWeights(file) : loadCsv(file)));
   $("export").addEventListener("click", () => download("backprop-lab-model.json", app.lab.exportModel()));
   $("import").addEventListener("click", () => $("import-file").click());

@@ -1,6 +1,6 @@
 // The session at load: from a link in the address (settings, optionally weights with
 // their counters), else from browser storage (settings, model, run, uploaded CSV), else
-// the defaults.
+// the defaults. Files chosen meanwhile wait for it (`restored`) and then win.
 import { app } from "./app.js";
 import * as S from "./state.js";
 import { decodeLink } from "./engine.js";
@@ -8,7 +8,20 @@ import { build } from "./building.js";
 import { CSV_STORAGE_KEY } from "./storage.js";
 import { message, errorText } from "./messages.js";
 
+let done;
+/** Settles when the session at load is in place: an upload or import made during the
+ * start-up waits for it, so that the user's file is the one that stays. */
+export const restored = new Promise((resolve) => { done = resolve; });
+
 export async function restore() {
+  try {
+    await restoreSession();
+  } finally {
+    done();
+  }
+}
+
+async function restoreSession() {
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.has("s")) {
     try {
@@ -19,18 +32,20 @@ export async function restore() {
         message("Links do not carry uploaded data; upload the CSV again.", { kind: "note" });
         s.data.kind = "circles";
       }
-      if (await build(s, { model })) return;
+      if ((await build(s, { model })) !== false) return;
     } catch (e) {
       message(`The link could not be read: ${errorText(e)}`);
     }
   }
   const saved = S.readSaved(localStorage.getItem(S.STORAGE_KEY));
   saved.notes.forEach((n) => message(n, { kind: "note" }));
+  let csv = null;
   if (saved.state.data.kind === "csv") {
     const text = localStorage.getItem(CSV_STORAGE_KEY);
-    if (text) app.csvBytes = new TextEncoder().encode(text);
+    if (text) csv = new TextEncoder().encode(text);
     else saved.state.data.kind = "circles";
   }
   const run = saved.model ? S.readRun(localStorage.getItem(S.RUN_STORAGE_KEY)) : null;
-  if (!(await build(saved.state, { model: saved.model, run }))) await build(S.defaults());
+  // false, not null: a change made meanwhile (null) keeps its own Lab.
+  if ((await build(saved.state, { model: saved.model, run, csv })) === false) await build(S.defaults());
 }
