@@ -92,6 +92,13 @@ export function bindFiles() {
   }
   onDrop((file) => (file.name.endsWith(".json") ? importWeights(file) : loadCsv(file)));
   $("export").addEventListener("click", () => download("backprop-lab-model.json", app.lab.exportModel()));
+  $("export-onnx").addEventListener("click", () => {
+    try {
+      download("backprop-lab-model.onnx", app.lab.exportOnnx(), "application/octet-stream");
+    } catch (e) {
+      message(`Could not export ONNX: ${errorText(e)}`);
+    }
+  });
   $("import").addEventListener("click", () => $("import-file").click());
   $("import-file").addEventListener("change", picked(importWeights));
   $("history").addEventListener("click", () => {

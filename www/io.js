@@ -3,7 +3,7 @@
 /** Largest file the page reads (the engine checks again). */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
-/** Offers `text` as a download named `name`. */
+/** Offers `text` (a string or bytes) as a download named `name`. */
 export function download(name, text, type = "application/json") {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement("a");

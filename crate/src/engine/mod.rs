@@ -21,6 +21,7 @@ pub mod model_json;
 pub mod network;
 pub mod nudge;
 pub mod number;
+pub mod onnx;
 pub mod ops;
 pub mod optim;
 pub mod penalty;

@@ -322,6 +322,12 @@ impl Session {
     /// The model file of the current weights, with class names, the input transform
     /// and this configuration.
     pub fn export_model(&self) -> String {
+        self.model().to_json()
+    }
+
+    /// The current weights as a [`Model`] (what `export_model` writes and the ONNX
+    /// export reads).
+    pub fn model(&self) -> Model {
         let mut model = Model::from_network(self.trainer.net.cast());
         if let Target::Classes { names, .. } = &self.data.target {
             model.class_names = Some(names.clone());
@@ -332,7 +338,7 @@ impl Session {
         model.training = serde_json::to_value(&self.config).ok();
         let t = &self.trainer;
         model.progress = (t.steps() > 0).then_some((t.epoch(), t.steps()));
-        model.to_json()
+        model
     }
 
     /// Replaces the weights with a model file's, which must have this session's

@@ -182,6 +182,15 @@ impl Lab {
         self.with_live(|lab| lab.session.export_model())
     }
 
+    /// The live network as an ONNX model (opset 13): raw feature columns in, as
+    /// `dataPtr` holds them, the input transform inside the graph, and out what
+    /// `predictionsPtr` gives. Throws for a layer kind the export cannot write yet.
+    #[wasm_bindgen(js_name = exportOnnx)]
+    pub fn export_onnx(&mut self) -> Result<Vec<u8>, JsError> {
+        self.with_live(|lab| crate::engine::onnx::export(&lab.session.model()))
+            .map_err(js_error)
+    }
+
     /// Loads weights from a model file of the same architecture.
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, model_json: &str) -> Result<(), JsError> {
