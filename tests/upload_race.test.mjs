@@ -4,7 +4,7 @@
 // kept. Each is tried many times, at delays spread over the start-up.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start, ready } from "./browser/harness.mjs";
@@ -54,6 +54,29 @@ test(`a CSV uploaded during start-up wins over the saved session, ${TRIES} tries
     await page.click("#step");
     await page.waitForFunction((n) => window.backpropLab.lab().steps() === n + 1, steps, { timeout: 10000 });
     assert.equal((await shown(page)).kind, "csv", `try ${i + 1}: the worker trains on the upload`);
+    assert.deepEqual(page.errors, [], `try ${i + 1}`);
+    await page.context().close();
+  }
+});
+
+test("a CSV dropped on the page while the engine still compiles is kept and wins, 10 tries", async () => {
+  const storageState = await savedMoons();
+  const text = readFileSync(upload, "utf8");
+  for (let i = 0; i < 10; i++) {
+    const page = await h.newPage({ storageState });
+    const delay = i * 100;
+    await page.goto(h.url, { waitUntil: "domcontentloaded" });
+    await page.waitForTimeout(delay);
+    const dataTransfer = await page.evaluateHandle((t) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], "race.csv", { type: "text/csv" }));
+      return dt;
+    }, text);
+    await page.dispatchEvent("body", "drop", { dataTransfer });
+    await page.waitForFunction(() => /Loaded "race.csv"/.test(document.getElementById("messages")?.textContent ?? ""), null, { timeout: 20000 });
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await shown(page), { kind: "csv", rows: 37, features: ["a", "b"], classes: ["no", "yes"] }, `try ${i + 1} (${delay} ms after the page was parsed)`);
+    assert.equal(page.url(), h.url, `try ${i + 1}: the browser did not open the file instead`);
     assert.deepEqual(page.errors, [], `try ${i + 1}`);
     await page.context().close();
   }

@@ -5,6 +5,7 @@ import * as S from "./state.js";
 import { f64 } from "./engine.js";
 import { build, claim, discardOk } from "./building.js";
 import { restored } from "./restore.js";
+import { takeEarlyDrop } from "./early.js";
 import { historyCsv } from "./charts.js";
 import { download, readFile, onDrop } from "./io.js";
 import { message, errorText } from "./messages.js";
@@ -90,7 +91,10 @@ export function bindFiles() {
   for (const [id, handle] of [["upload-file", loadCsv], ["import-file", importWeights]]) {
     if ($(id).files?.[0]) picked(handle)({ target: $(id) });
   }
-  onDrop((file) => (file.name.endsWith(".json") ? importWeights(file) : loadCsv(file)));
+  const dropped = (file) => (file.name.endsWith(".json") ? importWeights(file) : loadCsv(file));
+  onDrop(dropped);
+  const early = takeEarlyDrop();
+  if (early) dropped(early);
   $("export").addEventListener("click", () => download("backprop-lab-model.json", app.lab.exportModel()));
   $("export-onnx").addEventListener("click", () => {
     try {
