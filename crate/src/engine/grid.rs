@@ -114,12 +114,15 @@ impl ValueScale {
                 half: 1.0,
             });
         }
-        let centre = if lo <= 0.0 && hi >= 0.0 {
-            0.0
-        } else {
-            (lo + hi) / 2.0
-        };
-        let half = (hi - centre).max(centre - lo).max(1e-9);
+        if lo < 0.0 && hi > 0.0 {
+            let half = hi.max(-lo);
+            return Some(ValueScale {
+                centre: 0.0,
+                half: nice_ceiling(half),
+            });
+        }
+        let centre = (lo + hi) / 2.0;
+        let half = ((hi - lo) / 2.0).max(1e-9);
         Some(ValueScale { centre, half })
     }
 
@@ -130,6 +133,18 @@ impl ValueScale {
         }
         ((v - self.centre) / self.half).clamp(-1.0, 1.0) as f32
     }
+}
+
+/// The least of 1, 2, 2.5 or 5 times a power of ten that is at least `x` (> 0), so that
+/// a legend centred on 0 ends on a round number: targets up to 0.95 get the scale
+/// [-1, 1].
+fn nice_ceiling(x: f64) -> f64 {
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&v| v >= x * (1.0 - 1e-12))
+        .unwrap_or(x)
 }
 
 /// The colour of every row of `target` as RGB triples into `out`: its class's colour,
