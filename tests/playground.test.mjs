@@ -119,6 +119,17 @@ test("Gaussian bumps (regression) and an uploaded regression CSV are coloured on
   assert.deepEqual(page.errors, []);
 });
 
+test("shift-click removes a point from regression data too", async () => {
+  const page = await open();
+  await chooseDataset(page, "Plane (regression)", "plane_regression");
+  const rows = await page.evaluate(() => window.backpropLab.lab().rows());
+  await page.locator("#plane").click({ modifiers: ["Shift"] });
+  await page.waitForFunction((n) => window.backpropLab.lab().rows() === n - 1, rows);
+  assert.deepEqual((await state(page)).data.removed.length, 1);
+  assert.equal(await page.textContent("#messages"), "");
+  assert.deepEqual(page.errors, []);
+});
+
 test("Problem type reads a two-class set as values", async () => {
   const page = await open();
   await page.getByRole("combobox", { name: "Problem type", exact: true }).selectOption("regression");

@@ -116,11 +116,14 @@ export class Plane {
   }
 
   drawPoints(lab, palette, selected) {
+    // A target near the scale's centre is drawn nearly white: a grey outline keeps it
+    // visible over a pale heatmap. (Asked before the views below: it allocates.)
+    const outline = lab.valueScale().length > 0 ? "rgb(0 0 0 / 0.22)" : "#fff";
+    const { toPx } = this.transform(lab);
     const n = lab.rows();
     const colours = u8(lab.pointColorsPtr(palette), n * 3);
     const x = f32(lab.dataPtr(), n * 2);
     const train = u8(lab.trainMaskPtr(), n);
-    const { toPx } = this.transform(lab);
     const ctx = this.ctx;
     const r = Math.max(2.5, this.canvas.width / 110);
     ctx.lineWidth = Math.max(1, r / 2.5);
@@ -132,7 +135,7 @@ export class Plane {
       ctx.arc(px, py, r, 0, 2 * Math.PI);
       if (train[i]) {
         ctx.fillStyle = c;
-        ctx.strokeStyle = "#fff";
+        ctx.strokeStyle = outline;
         ctx.fill();
         ctx.stroke();
       } else {

@@ -64,10 +64,13 @@ fn edit_points(
     removed: &[usize],
     notes: &mut Vec<String>,
 ) -> Result<Dataset> {
-    let Target::Classes { labels, names } = &data.target else {
+    if !added.is_empty() && data.target.class_count().is_none() {
         return Err(EngineError::Data(
             "points can be added to classification data only".into(),
         ));
+    }
+    let Target::Classes { labels, names } = &data.target else {
+        return remove_rows(data, removed, notes);
     };
     if data.features() != 2 {
         return Err(EngineError::Data(
@@ -132,6 +135,27 @@ fn edit_points(
         },
         ..data
     })
+}
+
+/// Drops `removed` rows of regression data (points are removed from any data, added to
+/// classes only), with the note [`edit_points`] writes for rows that do not exist.
+fn remove_rows(data: Dataset, removed: &[usize], notes: &mut Vec<String>) -> Result<Dataset> {
+    let missing: Vec<usize> = removed
+        .iter()
+        .copied()
+        .filter(|&r| r >= data.rows())
+        .collect();
+    if !missing.is_empty() {
+        notes.push(format!(
+            "data.removed (removed points): rows {missing:?} do not exist (the generated data has rows 0 to {}); ignored",
+            data.rows().saturating_sub(1)
+        ));
+    }
+    let keep: Vec<usize> = (0..data.rows()).filter(|r| !removed.contains(r)).collect();
+    if keep.len() < 2 {
+        return Err(EngineError::Data("at least 2 points must remain".into()));
+    }
+    Ok(data.select(&keep))
 }
 
 fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
@@ -557,6 +581,27 @@ mod tests {
             );
             assert!(scale.half > 0.9 && scale.half <= 1.0, "{kind}: {scale:?}");
         }
+    }
+
+    #[test]
+    fn a_point_is_removed_from_regression_data_but_none_added() {
+        let c = SessionConfig::from_json(
+            r#"{"data": {"kind": "plane_regression", "points": 40, "removed": [0, 5, 99]}}"#,
+        )
+        .unwrap();
+        let s = Session::new(c, None).unwrap();
+        assert_eq!(s.data.rows(), 38);
+        assert!(
+            s.notes[0].contains("rows [99] do not exist"),
+            "{:?}",
+            s.notes
+        );
+        let add = SessionConfig::from_json(
+            r#"{"data": {"kind": "plane_regression", "added": [[0, 0, 1]]}}"#,
+        )
+        .unwrap();
+        let e = Session::new(add, None).unwrap_err().to_string();
+        assert!(e.contains("classification data only"), "{e}");
     }
 
     #[test]
