@@ -11,6 +11,8 @@ export const app = {
   lab: null,
   /** Class names of the Lab (empty for regression), read once per build. */
   classNames: [],
+  /** A classroom link's options (www/classroom.js), or null. */
+  classroom: null,
   /** An uploaded CSV's bytes, kept for rebuilds. */
   csvBytes: null,
   playing: false,

@@ -89,6 +89,12 @@ function afterBuild() {
   for (const n of JSON.parse(lab.notes())) message(n, { kind: "note" });
   document.body.dataset.dims = lab.features() === 2 ? "2" : "n";
   $("add-class").replaceChildren(...app.classNames.map((n, i) => new Option(n, String(i))));
+  const canAdd = app.classNames.length > 0;
+  const add = document.querySelector("input[name=click-mode][value=add]");
+  add.disabled = !canAdd;
+  $("add-class").disabled = !canAdd;
+  $("add-why").hidden = canAdd;
+  if (!canAdd && add.checked) document.querySelector("input[name=click-mode][value=select]").checked = true;
   if (state.view.example >= lab.rows()) state.view.example = 0;
   app.selectedWeight = null;
   app.highlightLayer = null;

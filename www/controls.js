@@ -1,8 +1,11 @@
 // The control panel: binds every form element whose id is "section-key" to the state
 // path "section.key", and edits the hidden layers. Menus, ranges and labels come from
 // the engine's settings table (www/state.js). It only reads and writes the state;
-// `onChange(path)` tells main.js what changed.
-import { SETTINGS, setting } from "./state.js";
+// `onChange(path)` tells main.js what changed. Controls that do not apply are disabled
+// or hidden with the reason (the engine's table says which data settings each dataset
+// reads), and a limit reached says so.
+import { SETTINGS, setting, SHAPING, READS } from "./state.js";
+import { nextSeed } from "./engine.js";
 
 /** The scalar settings a form element shows. */
 const SCALAR = new Set(["int", "float", "bool", "enum"]);
@@ -28,6 +31,7 @@ export function bindControls(getState, onChange) {
   const { max_layers: maxLayers, max_units: maxUnits } = hiddenRow;
   const derivedNames = setting("features.derived").options.map(([name]) => name);
   const derivedBox = $("derived");
+  const derivedBoxes = [];
   for (const name of derivedNames) {
     const label = document.createElement("label");
     label.className = "check";
@@ -44,7 +48,14 @@ export function bindControls(getState, onChange) {
     });
     label.append(box, ` ${name}`);
     derivedBox.append(label);
+    derivedBoxes.push(box);
   }
+
+  $("regenerate").addEventListener("click", () => {
+    const s = getState();
+    s.data.seed = nextSeed(s.data.seed);
+    onChange("data.seed");
+  });
 
   for (const { path, kind, min, max, options, allowed } of SETTINGS) {
     const el = $(path.replace(".", "-"));
@@ -73,9 +84,12 @@ export function bindControls(getState, onChange) {
     });
   }
 
+  /** Set by a classroom link: why the layers cannot change, or "". */
+  let locked = "";
+
   $("add-layer").addEventListener("click", () => {
     const hidden = getState().network.hidden;
-    if (hidden.length >= maxLayers) return;
+    if (hidden.length >= maxLayers || locked) return;
     hidden.push({ units: 4, activation: hidden.at(-1)?.activation ?? "tanh" });
     onChange("network.hidden");
   });
@@ -125,9 +139,40 @@ export function bindControls(getState, onChange) {
         onChange("network.hidden");
       });
       row.append(title, minus, units, plus, act, remove);
+      if (locked) for (const c of [minus, plus, act, remove]) c.disabled = true;
       box.append(row);
     });
-    $("add-layer").disabled = state.network.hidden.length >= maxLayers;
+    const full = state.network.hidden.length >= maxLayers;
+    $("add-layer").disabled = full || Boolean(locked);
+    const widest = state.network.hidden.some((l) => l.units >= maxUnits);
+    const why = [
+      locked,
+      full ? `At most ${maxLayers} hidden layers.` : "",
+      widest ? `At most ${maxUnits} units a layer.` : "",
+    ].filter(Boolean).join(" ");
+    $("layers-why").textContent = why;
+    $("layers-why").hidden = why === "";
+  }
+
+  /** Disables (with the reason beside it) or hides the data settings the chosen dataset
+   * does not read. */
+  function renderShaping(state) {
+    const kind = state.data.kind;
+    const reads = READS[kind] ?? [];
+    const kindLabel = setting("data.kind").options.find(([n]) => n === kind)?.[1] ?? kind;
+    for (const path of SHAPING) {
+      const el = $(path.replace(".", "-"));
+      if (!el) continue;
+      const applies = reads.includes(path);
+      const why = $(`${el.id}-why`);
+      el.disabled = !applies;
+      if (why) {
+        why.textContent = applies ? "" : `${setting(path).label}: not used by ${kindLabel}.`;
+        why.hidden = applies;
+      } else {
+        el.closest("label").hidden = !applies;
+      }
+    }
   }
 
   function render(state) {
@@ -138,10 +183,16 @@ export function bindControls(getState, onChange) {
       if (kind === "bool") el.checked = v;
       else if (document.activeElement !== el) el.value = String(v);
     }
-    for (const box of derivedBox.querySelectorAll("input")) box.checked = state.features.derived.includes(box.value);
+    for (const box of derivedBoxes) box.checked = state.features.derived.includes(box.value);
     renderLayers(state);
+    renderShaping(state);
     const kind = state.data.kind;
     document.body.dataset.kind = kind;
   }
-  return { render };
+  /** Locks the hidden layers (a classroom link), `reason` saying why. */
+  function lock(reason) {
+    locked = reason;
+    renderLayers(getState());
+  }
+  return { render, lock };
 }

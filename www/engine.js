@@ -8,7 +8,7 @@ export const wasm = await init({ module_or_path: module });
 export const { Lab, evaluate, gradientCheck } = api;
 export const encodeLink = api.encodeLink;
 export const decodeLink = api.decodeLink;
-export const { settingsTable, checkSettings } = api;
+export const { settingsTable, checkSettings, nextSeed } = api;
 export const lastPanic = api.lastPanic;
 export const webmWithDuration = api.webmWithDuration;
 

@@ -6,6 +6,7 @@ import { Plane } from "./plane.js";
 import { Diagram } from "./diagram.js";
 import { drawCharts } from "./charts.js";
 import { errorText } from "./messages.js";
+import { drawInputs } from "./inputs.js";
 
 /** Heatmap cells per side. */
 const GRID_SIDE = 48;
@@ -128,8 +129,9 @@ export function render(now, views, context) {
   const { lab, state, playing } = app;
   if (!playing || now - lastPicture >= PICTURE_MS) {
     const [planeShown, diagramShown] = [onScreen("plane"), onScreen("diagram")];
-    if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette);
-    if (planeShown) plane.draw(lab, state.view.palette, state.view.example);
+    if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette, state.view.discretize);
+    if (planeShown) plane.draw(lab, state.view.palette, state.view.example, state.view);
+    drawInputs(lab, state.view.palette);
     if (diagramShown) diagram.draw(lab, state.view.palette, state.view.example, app.selectedWeight, app.highlightLayer);
     context.now = now;
     for (const v of views) v.update(context);

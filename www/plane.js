@@ -1,7 +1,17 @@
 // The output view. 2-D data: the engine's RGBA heatmap of the prediction over the input
-// plane, with training points (filled) and validation points (rings). 1-D data: targets
-// and the prediction curve. Images: a grid of samples with their predicted class.
-import { classColour, f32, u32, u8, rgba } from "./engine.js";
+// plane, with training points (filled) and validation points (rings), each in the
+// engine's colour for it (its class, or its target on the heatmap's diverging scale,
+// whose legend sits below). 1-D data: targets and the prediction curve. Images: a grid
+// of samples with their predicted class.
+import { Lab, classColour, f32, u32, u8, rgba } from "./engine.js";
+
+const RAMP_STEPS = 64;
+
+/** "rgb(r, g, b)" of point i in the engine's RGB triples. */
+const rgbAt = (c, i) => `rgb(${c[3 * i]}, ${c[3 * i + 1]}, ${c[3 * i + 2]})`;
+
+/** A legend value: at most four significant digits, no trailing zeros. */
+const legendNumber = (v) => String(Number(v.toPrecision(3)));
 
 const SAMPLE_GRID = 6;
 
@@ -52,7 +62,10 @@ export class Plane {
     return best;
   }
 
-  draw(lab, palette, selected) {
+  /** `view` is the state's view part (palette, show_validation). */
+  draw(lab, palette, selected, view = {}) {
+    this.showValidation = view.show_validation ?? true;
+    this.drawLegend(lab, palette);
     fitCanvas(this.canvas);
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -77,23 +90,52 @@ export class Plane {
     this.drawPoints(lab, palette, selected);
   }
 
+  /** The diverging scale's legend below the plane, for regression data (hidden for
+   * classes): the engine's ramp and its low, centre and high values. */
+  drawLegend(lab, palette) {
+    const box = document.getElementById("value-legend");
+    if (!box) return;
+    const scale = lab.valueScale();
+    box.hidden = scale.length === 0 || lab.gridSide() === 0;
+    if (box.hidden) return;
+    const key = `${palette}/${scale.join()}`;
+    if (this.legendKey === key) return;
+    this.legendKey = key;
+    const ramp = box.querySelector("canvas");
+    ramp.width = RAMP_STEPS;
+    ramp.height = 1;
+    const rgb = Lab.signedRamp(palette, RAMP_STEPS);
+    const img = new ImageData(RAMP_STEPS, 1);
+    for (let i = 0; i < RAMP_STEPS; i++) img.data.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
+    ramp.getContext("2d").putImageData(img, 0, 0);
+    const [lo, mid, hi] = scale.map(legendNumber);
+    box.querySelector("#value-low").textContent = lo;
+    box.querySelector("#value-mid").textContent = mid;
+    box.querySelector("#value-high").textContent = hi;
+    box.setAttribute("aria-label", `Colour scale of the target and the prediction: ${lo} to ${hi}, white at ${mid}`);
+  }
+
   drawPoints(lab, palette, selected) {
-    const n = lab.rows();
-    const x = f32(lab.dataPtr(), n * 2);
-    const labels = u32(lab.labelsPtr(), n);
-    const train = u8(lab.trainMaskPtr(), n);
+    // A target near the scale's centre is drawn nearly white: a grey outline keeps it
+    // visible over a pale heatmap. (Asked before the views below: it allocates.)
+    const outline = lab.valueScale().length > 0 ? "rgb(0 0 0 / 0.22)" : "#fff";
     const { toPx } = this.transform(lab);
+    const n = lab.rows();
+    const colours = u8(lab.pointColorsPtr(palette), n * 3);
+    const x = f32(lab.dataPtr(), n * 2);
+    const train = u8(lab.trainMaskPtr(), n);
     const ctx = this.ctx;
     const r = Math.max(2.5, this.canvas.width / 110);
     ctx.lineWidth = Math.max(1, r / 2.5);
     for (let i = 0; i < n; i++) {
+      if (!train[i] && !this.showValidation) continue;
       const [px, py] = toPx(x[2 * i], x[2 * i + 1]);
-      const c = classColour(palette, labels[i]);
+      const c = rgbAt(colours, i);
       ctx.beginPath();
       ctx.arc(px, py, r, 0, 2 * Math.PI);
       if (train[i]) {
         ctx.fillStyle = c;
-        ctx.strokeStyle = "#fff";
+        ctx.strokeStyle = outline;
         ctx.fill();
         ctx.stroke();
       } else {
@@ -114,11 +156,11 @@ export class Plane {
   }
 
   drawScatter(lab, palette) {
-    // Rows of more than two features: the first two, coloured by class.
+    // Rows of more than two features: the first two, coloured by class or target.
     const n = lab.rows();
     const d = lab.features();
+    const colours = u8(lab.pointColorsPtr(palette), n * 3);
     const x = f32(lab.dataPtr(), n * d);
-    const labels = u32(lab.labelsPtr(), n);
     let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
     for (let i = 0; i < n; i++) {
       x0 = Math.min(x0, x[i * d]); x1 = Math.max(x1, x[i * d]);
@@ -126,7 +168,7 @@ export class Plane {
     }
     const { width: w, height: h } = this.canvas;
     for (let i = 0; i < n; i++) {
-      this.ctx.fillStyle = classColour(palette, labels[i]);
+      this.ctx.fillStyle = rgbAt(colours, i);
       const px = ((x[i * d] - x0) / (x1 - x0 || 1)) * (w - 10) + 5;
       const py = h - 5 - ((x[i * d + 1] - y0) / (y1 - y0 || 1)) * (h - 10);
       this.ctx.fillRect(px - 2, py - 2, 4, 4);

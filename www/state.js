@@ -14,6 +14,10 @@ export const SETTINGS = TABLE.settings;
  * is "max" (as fast as the engine goes). */
 export const PACES = TABLE.paces;
 
+/** The data settings only some datasets read, and which each dataset reads. */
+export const SHAPING = TABLE.shaping;
+export const READS = TABLE.reads;
+
 /** The table's row of a setting. */
 export const setting = (path) => SETTINGS.find((r) => r.path === path);
 

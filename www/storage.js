@@ -3,6 +3,7 @@
 import { app } from "./app.js";
 import * as S from "./state.js";
 import { message, errorText } from "./messages.js";
+import { writeHash } from "./links.js";
 
 export const CSV_STORAGE_KEY = `${S.STORAGE_KEY}.csv`;
 /** Largest upload kept for a reload (2 MB). */
@@ -12,6 +13,7 @@ let saveTimer = 0;
 
 /** Saves a moment from now (changes come in bursts). */
 export function save() {
+  writeHash();
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveNow, 300);
 }

@@ -326,7 +326,7 @@ proptest! {
             mean: (0..spec.input_dim).map(|_| wild_f64(&mut rng)).collect(),
             std: (0..spec.input_dim).map(|_| wild_f64(&mut rng).abs().max(f64::MIN_POSITIVE)).collect(),
         });
-        model.transform = InputTransform { derived, standardizer };
+        model.transform = InputTransform { dropped: Vec::new(), derived, standardizer };
         model.image_shape = image;
         let mut training = SessionConfig::default();
         training.training.learning_rate = learning_rate;

@@ -2,8 +2,8 @@
 //! activation at each cell of a square grid, computed in one batched forward pass and
 //! coloured here, so the page only paints RGBA pixels.
 
-use super::dataset::features::InputTransform;
-use super::dataset::Dataset;
+use super::dataset::features::{Derived, InputTransform};
+use super::dataset::{Dataset, Target};
 use super::error::{EngineError, Result};
 use super::network::{Network, Trace};
 use ndarray::Array2;
@@ -83,11 +83,100 @@ fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
     [m(a[0], b[0]), m(a[1], b[1]), m(a[2], b[2])]
 }
 
+/// Where values sit on the diverging scale: `centre` white, `centre - half` the
+/// negative pole, `centre + half` the positive one. Targets that take both signs are
+/// centred on 0 (so the sign reads as the colour, as in the Playground); targets all
+/// of one sign on the middle of their range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueScale {
+    /// The value drawn white.
+    pub centre: f64,
+    /// Distance from the centre to either pole (positive).
+    pub half: f64,
+}
+
+impl ValueScale {
+    /// The scale of a regression target's first column, or None for classes.
+    pub fn of(target: &Target) -> Option<Self> {
+        let Target::Values { y, .. } = target else {
+            return None;
+        };
+        let (lo, hi) = y
+            .column(0)
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
+        if lo > hi {
+            return Some(ValueScale {
+                centre: 0.0,
+                half: 1.0,
+            });
+        }
+        if lo < 0.0 && hi > 0.0 {
+            let half = hi.max(-lo);
+            return Some(ValueScale {
+                centre: 0.0,
+                half: nice_ceiling(half),
+            });
+        }
+        let centre = (lo + hi) / 2.0;
+        let half = ((hi - lo) / 2.0).max(1e-9);
+        Some(ValueScale { centre, half })
+    }
+
+    /// Position of `v` on the scale, in [-1, 1] (clamped; 0 for a non-finite value).
+    pub fn t(&self, v: f64) -> f32 {
+        if !v.is_finite() {
+            return 0.0;
+        }
+        ((v - self.centre) / self.half).clamp(-1.0, 1.0) as f32
+    }
+}
+
+/// The least of 1, 2, 2.5 or 5 times a power of ten that is at least `x` (> 0), so that
+/// a legend centred on 0 ends on a round number: targets up to 0.95 get the scale
+/// [-1, 1].
+fn nice_ceiling(x: f64) -> f64 {
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&v| v >= x * (1.0 - 1e-12))
+        .unwrap_or(x)
+}
+
+/// The colour of every row of `target` as RGB triples into `out`: its class's colour,
+/// or for values its first column's place on the diverging scale `scale`, so that a
+/// point and the heatmap under it read alike.
+pub fn point_colours(
+    target: &Target,
+    scale: Option<ValueScale>,
+    palette: Palette,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
+    match (target, scale) {
+        (Target::Classes { labels, .. }, _) => {
+            out.extend(labels.iter().flat_map(|&l| palette.class_rgb(l)));
+        }
+        (Target::Values { y, .. }, Some(scale)) => {
+            out.extend(y.column(0).iter().flat_map(|&v| palette.signed(scale.t(v))));
+        }
+        (Target::Values { y, .. }, None) => {
+            out.extend(std::iter::repeat_n(palette.class_rgb(0), y.nrows()).flatten());
+        }
+    }
+}
+
 /// Heatmap buffers for one network shape and one grid side.
 #[derive(Debug)]
 pub struct Grid {
     /// x1 min, x1 max, x2 min, x2 max of the plane shown (the data's range, padded).
     pub bounds: [f64; 4],
+    /// For regression, how the predicted value is coloured (the targets' scale).
+    pub values: Option<ValueScale>,
     side: usize,
     raw: Array2<f64>,
     x: Array2<f32>,
@@ -97,6 +186,18 @@ pub struct Grid {
     pub output_rgba: Vec<u8>,
     /// Per hidden unit, side * side RGBA pixels, units in layer order.
     pub unit_rgba: Vec<u8>,
+    /// Per candidate input ([`FEATURES`]: x1, x2, then every derived feature), side *
+    /// side RGBA pixels of its raw value over the plane, whether it is on or not, so
+    /// that each input's toggle shows what it would feed.
+    pub feature_rgba: Vec<u8>,
+}
+
+/// The inputs a 2-D network can be fed, in the order of [`Grid::feature_rgba`].
+pub fn feature_names() -> Vec<&'static str> {
+    ["x1", "x2"]
+        .into_iter()
+        .chain(Derived::ALL.iter().map(|d| d.name()))
+        .collect()
 }
 
 impl Grid {
@@ -122,6 +223,7 @@ impl Grid {
         let (y0, y1) = pad(b[2], b[3]);
         Grid {
             bounds: [x0, x1, y0, y1],
+            values: ValueScale::of(&data.target),
             side: 0,
             raw: Array2::zeros((0, 2)),
             x: Array2::zeros((0, 0)),
@@ -129,6 +231,7 @@ impl Grid {
             prediction: Vec::new(),
             output_rgba: Vec::new(),
             unit_rgba: Vec::new(),
+            feature_rgba: Vec::new(),
         }
     }
 
@@ -168,18 +271,21 @@ impl Grid {
         self.prediction = vec![0.0; cells];
         self.output_rgba = vec![255; cells * 4];
         self.unit_rgba = vec![255; hidden * cells * 4];
+        self.feature_rgba = vec![255; (2 + Derived::ALL.len()) * cells * 4];
         self.side = side;
         Ok(())
     }
 
-    /// Forward pass over every cell and colouring. Reallocates only when the side or
-    /// the network shape changes.
+    /// Forward pass over every cell and colouring. `discrete` colours by the decision
+    /// alone: the class at full strength, or the value's side of the scale's centre.
+    /// Reallocates only when the side or the network shape changes.
     pub fn compute(
         &mut self,
         net: &Network<f32>,
         transform: &InputTransform,
         side: usize,
         palette: Palette,
+        discrete: bool,
     ) -> Result<()> {
         if !(2..=MAX_SIDE).contains(&side) {
             return Err(EngineError::Limit(format!(
@@ -196,6 +302,7 @@ impl Grid {
         if side != self.side || shape_changed {
             self.resize(net, transform, side)?;
         }
+        self.colour_features(palette);
         let Some(trace) = self.trace.as_mut() else {
             return Ok(());
         };
@@ -203,19 +310,29 @@ impl Grid {
         let out = trace.output();
         let classes = out.ncols();
         let mut probs = vec![0.0f32; classes];
+        let sharpen = |t: f32| if discrete { t.signum() } else { t };
         for (cell, row) in out.outer_iter().enumerate() {
-            let rgb = if classes == 1 {
+            let rgb = if let Some(scale) = self.values {
                 net.loss
                     .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
                 self.prediction[cell] = probs[0];
-                palette.signed(2.0 * probs[0] - 1.0)
+                palette.signed(sharpen(scale.t(f64::from(probs[0]))))
+            } else if classes == 1 {
+                net.loss
+                    .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
+                self.prediction[cell] = probs[0];
+                palette.signed(sharpen(2.0 * probs[0] - 1.0))
             } else {
                 net.loss
                     .prediction_row(row.as_slice().unwrap_or(&[0.0]), &mut probs);
                 let k = super::loss::argmax(probs.iter().copied());
                 self.prediction[cell] = probs[k];
                 let floor = 1.0 / classes as f32;
-                let confidence = ((probs[k] - floor) / (1.0 - floor)).clamp(0.0, 1.0);
+                let confidence = if discrete {
+                    1.0
+                } else {
+                    ((probs[k] - floor) / (1.0 - floor)).clamp(0.0, 1.0)
+                };
                 mix([255, 255, 255], palette.class_rgb(k), confidence)
             };
             let px = &mut self.output_rgba[cell * 4..cell * 4 + 4];
@@ -239,5 +356,89 @@ impl Grid {
             }
         }
         Ok(())
+    }
+
+    /// Colours [`Grid::feature_rgba`]: each feature over the cells, divided by its
+    /// largest magnitude on the plane, on the diverging scale.
+    fn colour_features(&mut self, palette: Palette) {
+        let cells = self.side * self.side;
+        let value = |f: usize, x1: f64, x2: f64| match f {
+            0 => x1,
+            1 => x2,
+            _ => Derived::ALL[f - 2].value(x1, x2),
+        };
+        for f in 0..2 + Derived::ALL.len() {
+            let at = |cell: usize| value(f, self.raw[[cell, 0]], self.raw[[cell, 1]]);
+            let scale = (0..cells).fold(0.0f64, |m, c| m.max(at(c).abs())).max(1e-9);
+            for cell in 0..cells {
+                let rgb = palette.signed((at(cell) / scale) as f32);
+                let px = &mut self.feature_rgba[(f * cells + cell) * 4..(f * cells + cell) * 4 + 4];
+                px[..3].copy_from_slice(&rgb);
+                px[3] = 255;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn values(y: ndarray::Array2<f64>) -> Target {
+        Target::Values {
+            y,
+            names: vec!["y".into()],
+        }
+    }
+
+    #[test]
+    fn a_value_scale_centres_signed_targets_on_zero_and_others_on_their_middle() {
+        let s = ValueScale::of(&values(array![[-0.5], [2.0], [0.1]])).unwrap();
+        assert_eq!(
+            s,
+            ValueScale {
+                centre: 0.0,
+                half: 2.0
+            }
+        );
+        assert_eq!(s.t(-0.5), -0.25);
+        assert_eq!(s.t(9.0), 1.0);
+        assert_eq!(s.t(f64::NAN), 0.0);
+        let s = ValueScale::of(&values(array![[10.0], [30.0]])).unwrap();
+        assert_eq!(
+            s,
+            ValueScale {
+                centre: 20.0,
+                half: 10.0
+            }
+        );
+        assert_eq!(s.t(10.0), -1.0);
+        let classes = Target::Classes {
+            labels: vec![0, 1],
+            names: vec!["a".into(), "b".into()],
+        };
+        assert!(ValueScale::of(&classes).is_none());
+    }
+
+    #[test]
+    fn points_take_the_poles_of_the_scale_or_their_class_colour() {
+        let p = Palette::Standard;
+        let t = values(array![[1.0], [-1.0], [0.0]]);
+        let mut out = Vec::new();
+        point_colours(&t, ValueScale::of(&t), p, &mut out);
+        assert_eq!(
+            &out[0..3],
+            &p.class_rgb(1),
+            "the highest target is the positive pole"
+        );
+        assert_eq!(&out[3..6], &p.class_rgb(0), "the lowest the negative one");
+        assert_eq!(&out[6..9], &[255, 255, 255], "the centre is white");
+        let c = Target::Classes {
+            labels: vec![2, 0],
+            names: vec!["a".into(), "b".into(), "c".into()],
+        };
+        point_colours(&c, None, p, &mut out);
+        assert_eq!(out, [p.class_rgb(2), p.class_rgb(0)].concat());
     }
 }

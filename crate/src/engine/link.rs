@@ -6,6 +6,12 @@
 //! `config` is a [`SessionConfig`] and `model` the text of a model file as written by
 //! [`Model::to_json`]. The alphabet `A-Z a-z 0-9 - _` needs no escaping in an address.
 //!
+//! A link may also carry the page's view settings (a `view` section inside `config`,
+//! read by the same settings table) and a `classroom` object ([`Classroom`]): the
+//! teacher's note, the panels and controls to hide, the architecture lock and the
+//! embedded layout. [`read`] and [`write`] handle the whole link; [`decode`] and
+//! [`encode`] its configuration and model alone.
+//!
 //! [`decode`] never panics: it checks the size before allocating, refuses anything
 //! that is not exactly such a string, and validates the embedded model file with
 //! [`Model::from_json`], so a link that decodes can be loaded.
@@ -14,8 +20,136 @@ use super::error::{EngineError, Result};
 use super::limits;
 use super::model_json::Model;
 use super::session::SessionConfig;
-use super::settings::{Mode, Settings};
-use serde_json::Value;
+use super::settings::{Mode, Settings, TABLE};
+use serde_json::{json, Map, Value};
+
+/// The panels a classroom link can hide by name; any setting's path (or its
+/// `section.key` with the dot) hides that one control.
+pub const PANELS: &[&str] = &[
+    "data",
+    "network",
+    "output",
+    "inspect",
+    "timeline",
+    "charts",
+    "io",
+    "layers",
+    "features",
+    "transport",
+];
+
+/// Longest teacher's note a link carries, in characters.
+pub const MAX_NOTE: usize = 280;
+
+/// What a teacher's link changes about the page (all off by default: an ordinary link).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Classroom {
+    /// Panels ([`PANELS`]) and controls (setting paths) to hide, each at most once.
+    pub hide: Vec<String>,
+    /// A short note shown as a banner above the lab (plain text).
+    pub note: String,
+    /// The hidden layers cannot be changed (the editor is disabled, and says why).
+    pub lock: bool,
+    /// Drop the page's title and chrome, for an iframe in a course page.
+    pub embed: bool,
+}
+
+impl Classroom {
+    /// True when the link changes nothing about the page.
+    pub fn is_plain(&self) -> bool {
+        *self == Classroom::default()
+    }
+
+    /// The classroom object as links and the page write it (only what is set).
+    pub fn to_value(&self) -> Value {
+        let mut o = Map::new();
+        if !self.hide.is_empty() {
+            o.insert("hide".into(), json!(self.hide));
+        }
+        if !self.note.is_empty() {
+            o.insert("note".into(), json!(self.note));
+        }
+        if self.lock {
+            o.insert("lock".into(), json!(true));
+        }
+        if self.embed {
+            o.insert("embed".into(), json!(true));
+        }
+        Value::Object(o)
+    }
+
+    /// Reads a classroom object. A name to hide that is neither a panel nor a setting,
+    /// and an unknown key, are notes (ignored); a value of the wrong kind or a note
+    /// over [`MAX_NOTE`] characters is an error naming it.
+    pub fn from_value(v: &Value, notes: &mut Vec<String>) -> Result<Self> {
+        let Value::Object(o) = v else {
+            return Err(damaged("classroom must be an object".into()));
+        };
+        let mut c = Classroom::default();
+        for (key, value) in o {
+            match key.as_str() {
+                "hide" => {
+                    let list = value
+                        .as_array()
+                        .filter(|l| l.len() <= PANELS.len() + TABLE.len())
+                        .ok_or_else(|| damaged("classroom.hide must be a list of names".into()))?;
+                    for item in list {
+                        let name = item.as_str().ok_or_else(|| {
+                            damaged("classroom.hide must be a list of names".into())
+                        })?;
+                        let known = PANELS.contains(&name) || TABLE.iter().any(|r| r.path == name);
+                        if !known {
+                            notes.push(format!(
+                                "classroom.hide: \"{}\" is not a panel or setting this page knows; ignored",
+                                name.chars().take(40).collect::<String>()
+                            ));
+                        } else if !c.hide.iter().any(|h| h == name) {
+                            c.hide.push(name.into());
+                        }
+                    }
+                }
+                "note" => {
+                    let text = value
+                        .as_str()
+                        .ok_or_else(|| damaged("classroom.note must be text".into()))?;
+                    let n = text.chars().count();
+                    if n > MAX_NOTE {
+                        return Err(damaged(format!(
+                            "the teacher's note has {n} characters; at most {MAX_NOTE}"
+                        )));
+                    }
+                    c.note = text.into();
+                }
+                "lock" | "embed" => {
+                    let on = value
+                        .as_bool()
+                        .ok_or_else(|| damaged(format!("classroom.{key} must be true or false")))?;
+                    if key == "lock" {
+                        c.lock = on;
+                    } else {
+                        c.embed = on;
+                    }
+                }
+                other => notes.push(format!(
+                    "classroom.{} is not a classroom option this page knows; it is ignored",
+                    other.chars().take(40).collect::<String>()
+                )),
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Everything a link carries.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Link {
+    /// The page's settings: the session's and the view's.
+    pub settings: Settings,
+    /// A model file's text, when the link carries weights.
+    pub model: Option<String>,
+    /// The teacher's changes to the page.
+    pub classroom: Classroom,
+}
 
 /// The version tag every link this engine writes starts with.
 pub const PREFIX: &str = "v1.";
@@ -40,6 +174,22 @@ pub fn encode(config: &SessionConfig, model_json: Option<&str>) -> String {
     // Through a JSON value, as decode_json writes it, so that the module holds one
     // serialiser for configurations.
     let text = serde_json::json!({ "config": config, "model": model_json }).to_string();
+    pack(&text)
+}
+
+/// Packs a whole link: the settings with their view, the model, and the classroom
+/// object when it changes anything.
+pub fn write(link: &Link) -> String {
+    let mut obj = Map::new();
+    obj.insert("config".into(), link.settings.to_value());
+    obj.insert("model".into(), json!(link.model));
+    if !link.classroom.is_plain() {
+        obj.insert("classroom".into(), link.classroom.to_value());
+    }
+    pack(&Value::Object(obj).to_string())
+}
+
+fn pack(text: &str) -> String {
     let mut link = String::with_capacity(PREFIX.len() + base64url_len(text.len()));
     link.push_str(PREFIX);
     link.push_str(&base64url_encode(text.as_bytes()));
@@ -59,6 +209,13 @@ pub fn decode(link: &str) -> Result<(SessionConfig, Option<String>)> {
 /// [`decode`], with a note for each key of the configuration this engine does not know
 /// (a link from a newer page, or edited by hand): they are ignored, and said so.
 pub fn decode_noted(link: &str) -> Result<(SessionConfig, Option<String>, Vec<String>)> {
+    read(link).map(|(l, notes)| (l.settings.session, l.model, notes))
+}
+
+/// Unpacks a whole link (see [`decode`] for what it accepts and refuses): settings
+/// with their view (missing keys take their defaults), model and classroom, with a
+/// note for each key that was ignored.
+pub fn read(link: &str) -> Result<(Link, Vec<String>)> {
     let link = link.trim();
     // The alphabet has no '#', so whatever follows the last one is the link.
     let body = link.rfind('#').map_or(link, |i| &link[i + 1..]);
@@ -87,8 +244,11 @@ pub fn decode_noted(link: &str) -> Result<(SessionConfig, Option<String>, Vec<St
         let e = e.strip_prefix("model: ").unwrap_or(&e).to_string();
         damaged(format!("the configuration is invalid: {e}"))
     })?;
-    let notes = checked.notes.into_iter().map(|n| n.message).collect();
-    let config = checked.settings.session;
+    let mut notes: Vec<String> = checked.notes.into_iter().map(|n| n.message).collect();
+    let classroom = match obj.remove("classroom") {
+        None | Some(Value::Null) => Classroom::default(),
+        Some(c) => Classroom::from_value(&c, &mut notes)?,
+    };
     let model = match obj.remove("model") {
         None | Some(Value::Null) => None,
         Some(Value::String(model)) => {
@@ -105,17 +265,62 @@ pub fn decode_noted(link: &str) -> Result<(SessionConfig, Option<String>, Vec<St
             ))
         }
     };
-    Ok((config, model, notes))
+    let link = Link {
+        settings: checked.settings,
+        model,
+        classroom,
+    };
+    Ok((link, notes))
 }
 
 /// The text-in form the page calls: the configuration's JSON (missing keys take their
 /// defaults) and optionally a model file, both checked, to a link.
 pub fn encode_json(config_json: &str, model_json: Option<&str>) -> Result<String> {
-    let config = SessionConfig::from_json(config_json)?;
+    encode_page(config_json, model_json, None)
+}
+
+/// [`encode_json`] for the page's whole state: `settings_json` may hold a `view`
+/// section, and `classroom_json` a classroom object. Every part is checked strictly:
+/// an unknown key or a bad value is an error naming it.
+pub fn encode_page(
+    settings_json: &str,
+    model_json: Option<&str>,
+    classroom_json: Option<&str>,
+) -> Result<String> {
+    limits::check_file_size("configuration", settings_json.len())?;
+    let value: Value = serde_json::from_str(settings_json)
+        .map_err(|e| EngineError::Model(format!("configuration: {e}")))?;
+    let checked = Settings::check(&value, Mode::Strict).map_err(|e| {
+        let e = e.to_string();
+        EngineError::Model(format!(
+            "configuration: {}",
+            e.strip_prefix("model: ").unwrap_or(&e)
+        ))
+    })?;
+    if let Some(n) = checked.notes.first() {
+        return Err(EngineError::Model(n.message.clone()));
+    }
     if let Some(model) = model_json {
         Model::from_json(model)?;
     }
-    let link = encode(&config, model_json);
+    let classroom = match classroom_json {
+        None => Classroom::default(),
+        Some(text) => {
+            let v: Value = serde_json::from_str(text)
+                .map_err(|e| EngineError::Model(format!("classroom: {e}")))?;
+            let mut notes = Vec::new();
+            let c = Classroom::from_value(&v, &mut notes)?;
+            if let Some(n) = notes.first() {
+                return Err(EngineError::Model(n.clone()));
+            }
+            c
+        }
+    };
+    let link = write(&Link {
+        settings: checked.settings,
+        model: model_json.map(str::to_string),
+        classroom,
+    });
     // A configuration with a number JSON cannot hold (inf, NaN) would make a link that
     // does not decode; refuse it here rather than hand it out.
     decode(&link).map_err(|e| EngineError::Model(format!("cannot make a link: {e}")))?;
@@ -125,8 +330,16 @@ pub fn encode_json(config_json: &str, model_json: Option<&str>) -> Result<String
 /// The text-out form the page calls: `{"config": {...}, "model": "..." or null,
 /// "notes": [...]}`, the notes naming keys that were ignored.
 pub fn decode_json(link: &str) -> Result<String> {
-    let (config, model, notes) = decode_noted(link)?;
-    Ok(serde_json::json!({ "config": config, "model": model, "notes": notes }).to_string())
+    let (link, notes) = read(link)?;
+    let view = link.settings.to_value()["view"].clone();
+    Ok(json!({
+        "config": link.settings.session,
+        "view": view,
+        "model": link.model,
+        "classroom": link.classroom.to_value(),
+        "notes": notes,
+    })
+    .to_string())
 }
 
 fn damaged(what: String) -> EngineError {
@@ -473,5 +686,78 @@ mod tests {
         let mut c = SessionConfig::default();
         c.training.learning_rate = f64::INFINITY;
         assert!(decode(&encode(&c, None)).is_err());
+    }
+
+    #[test]
+    fn a_classroom_link_round_trips_its_view_note_hidden_panels_lock_and_embed() {
+        let mut link = Link {
+            model: Some(MODEL.into()),
+            ..Link::default()
+        };
+        link.settings.session = custom_config();
+        link.settings.view.discretize = true;
+        link.settings.view.show_validation = false;
+        link.classroom = Classroom {
+            hide: vec!["inspect".into(), "training.learning_rate".into()],
+            note: "Make the loss go below 0.1 — with 2 units.".into(),
+            lock: true,
+            embed: true,
+        };
+        let text = write(&link);
+        let (back, notes) = read(&text).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(back, link);
+        // The settings-and-model forms still read it (and ignore the rest).
+        assert_eq!(
+            decode(&text).unwrap(),
+            (custom_config(), Some(MODEL.into()))
+        );
+        let page: Value = serde_json::from_str(&decode_json(&text).unwrap()).unwrap();
+        assert_eq!(
+            page["classroom"]["hide"],
+            json!(["inspect", "training.learning_rate"])
+        );
+        assert_eq!(page["classroom"]["lock"], true);
+        assert_eq!(page["view"]["discretize"], true);
+        // A plain link writes no classroom object.
+        let plain = write(&Link::default());
+        let payload = base64url_decode(plain.strip_prefix(PREFIX).unwrap()).unwrap();
+        assert!(!String::from_utf8(payload).unwrap().contains("classroom"));
+    }
+
+    #[test]
+    fn classroom_options_are_checked_by_name() {
+        let with = |c: Value| link_of(&json!({"config": {}, "classroom": c}).to_string());
+        let (l, notes) = read(&with(
+            json!({"hide": ["data", "wings", "data"], "colour": 1}),
+        ))
+        .unwrap();
+        assert_eq!(l.classroom.hide, ["data"]);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("classroom.colour"), "{notes:?}");
+        assert!(
+            notes[1].contains("\"wings\" is not a panel or setting"),
+            "{notes:?}"
+        );
+        let long = "x".repeat(MAX_NOTE + 1);
+        let e = read(&with(json!({ "note": long })))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("281 characters; at most 280"), "{e}");
+        let e = read(&with(json!({"lock": "yes"}))).unwrap_err().to_string();
+        assert!(e.contains("classroom.lock must be true or false"), "{e}");
+        let e = read(&with(json!([1]))).unwrap_err().to_string();
+        assert!(e.contains("classroom must be an object"), "{e}");
+        let made = encode_page(
+            r#"{"data": {"kind": "xor"}, "view": {"discretize": true}}"#,
+            None,
+            Some(r#"{"note": "hi", "hide": ["charts"]}"#),
+        )
+        .unwrap();
+        let (l, _) = read(&made).unwrap();
+        assert!(l.settings.view.discretize && l.classroom.note == "hi");
+        let e = encode_page("{}", None, Some(r#"{"hide": ["wings"]}"#)).unwrap_err();
+        assert!(e.to_string().contains("wings"), "{e}");
+        assert!(encode_page(r#"{"view": {"pace": 99}}"#, None, None).is_err());
     }
 }

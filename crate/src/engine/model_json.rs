@@ -112,8 +112,11 @@ impl Model {
             obj.insert("feature_names".into(), json!(f));
         }
         let t = &self.transform;
-        if !t.derived.is_empty() || t.standardizer.is_some() {
+        if !t.derived.is_empty() || t.standardizer.is_some() || !t.dropped.is_empty() {
             let mut tj = Map::new();
+            if !t.dropped.is_empty() {
+                tj.insert("dropped".into(), json!(t.dropped));
+            }
             tj.insert(
                 "derived".into(),
                 json!(t.derived.iter().map(|d| d.name()).collect::<Vec<_>>()),
@@ -281,14 +284,18 @@ impl Model {
                 })?)
             }
         };
-        if !transform.derived.is_empty() && input_dim != 2 + transform.derived.len() {
+        let two_d = 2 - transform.dropped.len().min(2) + transform.derived.len();
+        if (!transform.derived.is_empty() || !transform.dropped.is_empty()) && input_dim != two_d {
             return Err(EngineError::Model(format!(
-                "input_transform: {} derived features need 2-D data and input_dim {}, not {input_dim}",
+                "input_transform: {} derived features and {} switched-off inputs need 2-D data and input_dim {two_d}, not {input_dim}",
                 transform.derived.len(),
-                2 + transform.derived.len()
+                transform.dropped.len(),
             )));
         }
-        let raw_dim = input_dim - transform.derived.len();
+        let raw_dim = input_dim + transform.dropped.len() - transform.derived.len();
+        transform
+            .check(raw_dim)
+            .map_err(|e| EngineError::Model(format!("input_transform: {e}")))?;
         if let Some(f) = &feature_names {
             if f.len() != raw_dim {
                 return Err(EngineError::Model(format!(
@@ -435,7 +442,23 @@ fn transform(obj: &Map<String, Value>) -> Result<InputTransform> {
             ))
         }
     };
+    let dropped = match t.get("dropped") {
+        None => Vec::new(),
+        Some(d) => d
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|c| c.as_u64().filter(|&c| c < 2).map(|c| c as usize))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| {
+                EngineError::Model(
+                    "input_transform.dropped must be a list of 0 (x1) or 1 (x2)".into(),
+                )
+            })?,
+    };
     Ok(InputTransform {
+        dropped,
         derived,
         standardizer,
     })

@@ -17,7 +17,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 pub use super::settings::{
-    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, SessionConfig, TrainingConfig,
+    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, Problem, SessionConfig,
+    TrainingConfig,
 };
 
 impl SessionConfig {
@@ -43,6 +44,12 @@ pub fn load_dataset(
     notes: &mut Vec<String>,
 ) -> Result<Dataset> {
     let data = generate(cfg, bytes)?;
+    let target = match cfg.problem {
+        None => data.target.clone(),
+        Some(Problem::Classification) => data.target.as_classes()?,
+        Some(Problem::Regression) => data.target.as_values()?,
+    };
+    let data = Dataset { target, ..data };
     if cfg.added.is_empty() && cfg.removed.is_empty() {
         return Ok(data);
     }
@@ -57,10 +64,13 @@ fn edit_points(
     removed: &[usize],
     notes: &mut Vec<String>,
 ) -> Result<Dataset> {
-    let Target::Classes { labels, names } = &data.target else {
+    if !added.is_empty() && data.target.class_count().is_none() {
         return Err(EngineError::Data(
             "points can be added to classification data only".into(),
         ));
+    }
+    let Target::Classes { labels, names } = &data.target else {
+        return remove_rows(data, removed, notes);
     };
     if data.features() != 2 {
         return Err(EngineError::Data(
@@ -127,6 +137,27 @@ fn edit_points(
     })
 }
 
+/// Drops `removed` rows of regression data (points are removed from any data, added to
+/// classes only), with the note [`edit_points`] writes for rows that do not exist.
+fn remove_rows(data: Dataset, removed: &[usize], notes: &mut Vec<String>) -> Result<Dataset> {
+    let missing: Vec<usize> = removed
+        .iter()
+        .copied()
+        .filter(|&r| r >= data.rows())
+        .collect();
+    if !missing.is_empty() {
+        notes.push(format!(
+            "data.removed (removed points): rows {missing:?} do not exist (the generated data has rows 0 to {}); ignored",
+            data.rows().saturating_sub(1)
+        ));
+    }
+    let keep: Vec<usize> = (0..data.rows()).filter(|r| !removed.contains(r)).collect();
+    if keep.len() < 2 {
+        return Err(EngineError::Data("at least 2 points must remain".into()));
+    }
+    Ok(data.select(&keep))
+}
+
 fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
     let rng = &mut StdRng::seed_from_u64(cfg.seed);
     let need = |what: &str| {
@@ -138,6 +169,8 @@ fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
         DatasetKind::Spirals => generators::spirals(cfg.points, cfg.classes, cfg.noise, rng),
         DatasetKind::Moons => generators::moons(cfg.points, cfg.noise, rng),
         DatasetKind::Blobs => generators::cmu_blobs(rng),
+        DatasetKind::PlaneRegression => generators::plane_regression(cfg.points, cfg.noise, rng),
+        DatasetKind::GaussRegression => generators::gauss_regression(cfg.points, cfg.noise, rng),
         DatasetKind::Toy1d => generators::toy_1d(cfg.points),
         DatasetKind::Digits => {
             let all = digits::decode(need("digits file")?)?;
@@ -233,9 +266,16 @@ impl Session {
         train_rows.sort_unstable();
         val_rows.sort_unstable();
         let mut transform = InputTransform {
+            // x1 and x2 switch off on 2-D data only; other data has no x1 and x2.
+            dropped: if data.features() == 2 {
+                config.features.dropped()
+            } else {
+                Vec::new()
+            },
             derived: config.features.derived.clone(),
             standardizer: None,
         };
+        transform.check(data.features())?;
         let train_raw = data.select(&train_rows);
         if config.features.standardize {
             let x = transform.apply(train_raw.x.view())?;
@@ -364,10 +404,11 @@ impl Session {
         self.trainer.set_weights(&model.network_as::<f32>())
     }
 
-    /// Recomputes the heatmaps at `side` x `side` cells for `palette`.
-    pub fn update_grid(&mut self, side: usize, palette: Palette) -> Result<()> {
+    /// Recomputes the heatmaps at `side` x `side` cells for `palette`; `discrete`
+    /// colours the output by its decision alone.
+    pub fn update_grid(&mut self, side: usize, palette: Palette, discrete: bool) -> Result<()> {
         if let Some(grid) = &mut self.grid {
-            grid.compute(&self.trainer.net, &self.transform, side, palette)?;
+            grid.compute(&self.trainer.net, &self.transform, side, palette, discrete)?;
         }
         Ok(())
     }
@@ -526,5 +567,109 @@ mod tests {
         assert_eq!(s.trainer.net.l2, 0.01, "a refused change changes nothing");
         let old = SessionConfig::from_json(r#"{"training": {"l2": 0.02}}"#).unwrap();
         assert_eq!(Session::new(old, None).unwrap().trainer.net.l2, 0.02);
+    }
+
+    #[test]
+    fn the_regression_sets_train_as_regression_with_mse_and_an_identity_output() {
+        for kind in ["plane_regression", "gauss_regression"] {
+            let c =
+                SessionConfig::from_json(&format!(r#"{{"data": {{"kind": "{kind}"}}}}"#)).unwrap();
+            let mut s = Session::new(c, None).unwrap();
+            assert!(s.data.target.class_count().is_none(), "{kind}");
+            assert_eq!(s.trainer.net.loss, Loss::Mse);
+            let out = s.trainer.net.layers.last().unwrap();
+            assert_eq!(out.activation_or_identity(), Activation::Identity);
+            s.update_grid(8, Palette::Standard, false).unwrap();
+            let scale = s.grid.as_ref().unwrap().values.unwrap();
+            assert_eq!(
+                scale.centre, 0.0,
+                "{kind}: targets of both signs centre on 0"
+            );
+            assert!(scale.half > 0.9 && scale.half <= 1.0, "{kind}: {scale:?}");
+        }
+    }
+
+    #[test]
+    fn a_point_is_removed_from_regression_data_but_none_added() {
+        let c = SessionConfig::from_json(
+            r#"{"data": {"kind": "plane_regression", "points": 40, "removed": [0, 5, 99]}}"#,
+        )
+        .unwrap();
+        let s = Session::new(c, None).unwrap();
+        assert_eq!(s.data.rows(), 38);
+        assert!(
+            s.notes[0].contains("rows [99] do not exist"),
+            "{:?}",
+            s.notes
+        );
+        let add = SessionConfig::from_json(
+            r#"{"data": {"kind": "plane_regression", "added": [[0, 0, 1]]}}"#,
+        )
+        .unwrap();
+        let e = Session::new(add, None).unwrap_err().to_string();
+        assert!(e.contains("classification data only"), "{e}");
+    }
+
+    #[test]
+    fn the_problem_type_reads_two_classes_as_values_and_values_as_classes() {
+        let reg = SessionConfig::from_json(r#"{"data": {"kind": "xor", "problem": "regression"}}"#)
+            .unwrap();
+        let s = Session::new(reg, None).unwrap();
+        let Target::Values { y, .. } = &s.data.target else {
+            panic!("regression asked")
+        };
+        assert!(y.iter().all(|&v| v == -1.0 || v == 1.0));
+        assert_eq!(s.trainer.net.loss, Loss::Mse);
+        let cls = SessionConfig::from_json(
+            r#"{"data": {"kind": "plane_regression", "problem": "classification"}}"#,
+        )
+        .unwrap();
+        let s = Session::new(cls, None).unwrap();
+        let Target::Classes { labels, names } = &s.data.target else {
+            panic!("classification asked")
+        };
+        assert_eq!(names, &["negative", "positive"]);
+        for (row, &l) in s.data.x.outer_iter().zip(labels) {
+            // Noise moves inputs, so the class is the sign of the clean sum; at noise 0.1
+            // only points near the diagonal can land on the other side.
+            if (row[0] + row[1]).abs() > 2.0 {
+                assert_eq!(l, usize::from(row[0] + row[1] > 0.0));
+            }
+        }
+        assert_eq!(s.trainer.net.loss, Loss::SigmoidCrossEntropy);
+        let three = SessionConfig::from_json(
+            r#"{"data": {"kind": "spirals", "classes": 3, "problem": "regression"}}"#,
+        )
+        .unwrap();
+        let e = Session::new(three, None).unwrap_err().to_string();
+        assert!(
+            e.contains("3 classes") && e.contains("choose classification"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn inputs_switch_off_and_zero_hidden_layers_build_a_linear_model() {
+        let c = SessionConfig::from_json(
+            r#"{"features": {"x1": false, "derived": ["x1^2"]}, "network": {"hidden": []}}"#,
+        )
+        .unwrap();
+        let mut s = Session::new(c, None).unwrap();
+        assert_eq!(s.trainer.net.input_dim, 2, "x2 and x1^2");
+        assert_eq!(s.trainer.net.layers.len(), 1, "the output layer alone");
+        for _ in 0..5 {
+            s.trainer.step().unwrap();
+        }
+        s.update_grid(6, Palette::Standard, true).unwrap();
+        let g = s.grid.as_ref().unwrap();
+        assert_eq!(g.feature_rgba.len(), 7 * 36 * 4);
+        assert!(g.unit_rgba.is_empty());
+        let model = s.export_model();
+        assert!(model.contains(r#""dropped":[0]"#), "{model}");
+        let back = Model::from_json(&model).unwrap();
+        assert_eq!(back.transform, s.transform);
+        let none = SessionConfig::from_json(r#"{"features": {"x1": false, "x2": false}}"#).unwrap();
+        let e = Session::new(none, None).unwrap_err().to_string();
+        assert!(e.contains("every input is switched off"), "{e}");
     }
 }

@@ -52,6 +52,10 @@ pub enum DatasetKind {
     Moons,
     /// The CMU notebook's gaussian blobs.
     Blobs,
+    /// The Playground's plane: target (x1 + x2) scaled to [-1, 1].
+    PlaneRegression,
+    /// The Playground's signed gaussian bumps.
+    GaussRegression,
     /// The 1-D step toy.
     Toy1d,
     /// The 8x8 digits.
@@ -63,7 +67,18 @@ pub enum DatasetKind {
 impl Choice for DatasetKind {
     fn options() -> Vec<Self> {
         use DatasetKind::*;
-        vec![Circles, Xor, Spirals, Moons, Blobs, Toy1d, Digits, Csv]
+        vec![
+            Circles,
+            Xor,
+            Spirals,
+            Moons,
+            Blobs,
+            PlaneRegression,
+            GaussRegression,
+            Toy1d,
+            Digits,
+            Csv,
+        ]
     }
     fn name(self) -> &'static str {
         match self {
@@ -72,6 +87,8 @@ impl Choice for DatasetKind {
             DatasetKind::Spirals => "spirals",
             DatasetKind::Moons => "moons",
             DatasetKind::Blobs => "blobs",
+            DatasetKind::PlaneRegression => "plane_regression",
+            DatasetKind::GaussRegression => "gauss_regression",
             DatasetKind::Toy1d => "toy1d",
             DatasetKind::Digits => "digits",
             DatasetKind::Csv => "csv",
@@ -84,11 +101,73 @@ impl Choice for DatasetKind {
             DatasetKind::Spirals => "Spirals",
             DatasetKind::Moons => "Moons",
             DatasetKind::Blobs => "Gaussian blobs (CMU)",
+            DatasetKind::PlaneRegression => "Plane (regression)",
+            DatasetKind::GaussRegression => "Gaussian bumps (regression)",
             DatasetKind::Toy1d => "1-D step toy",
             DatasetKind::Digits => "8x8 digits",
             DatasetKind::Csv => "Uploaded CSV",
         }
         .into()
+    }
+}
+
+/// The data settings some datasets read and others do not.
+pub const DATA_SHAPING: [&str; 5] = [
+    "data.points",
+    "data.noise",
+    "data.factor",
+    "data.classes",
+    "data.limit",
+];
+
+impl DatasetKind {
+    /// Which of [`DATA_SHAPING`] this dataset reads; the page disables the others and
+    /// says why (the CMU blobs are always their 40 points, a CSV is what the file holds).
+    pub fn reads(self) -> &'static [&'static str] {
+        match self {
+            DatasetKind::Circles => &["data.points", "data.noise", "data.factor"],
+            DatasetKind::Spirals => &["data.points", "data.noise", "data.classes"],
+            DatasetKind::Xor
+            | DatasetKind::Moons
+            | DatasetKind::PlaneRegression
+            | DatasetKind::GaussRegression => &["data.points", "data.noise"],
+            DatasetKind::Toy1d => &["data.points"],
+            DatasetKind::Digits => &["data.limit"],
+            DatasetKind::Blobs | DatasetKind::Csv => &[],
+        }
+    }
+
+    /// The problem the data poses by itself: a regression set's targets are values,
+    /// everything else's (CSV: the file decides) classes.
+    pub fn natural_problem(self) -> Option<Problem> {
+        match self {
+            DatasetKind::PlaneRegression | DatasetKind::GaussRegression | DatasetKind::Toy1d => {
+                Some(Problem::Regression)
+            }
+            DatasetKind::Csv => None,
+            _ => Some(Problem::Classification),
+        }
+    }
+}
+
+/// What the network learns to output (the Playground's "Problem type").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// A class per point: two classes read as a probability, more as a softmax.
+    Classification,
+    /// A number per point, learnt with a squared error and an identity output.
+    Regression,
+}
+
+impl Choice for Problem {
+    fn options() -> Vec<Self> {
+        vec![Problem::Classification, Problem::Regression]
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Problem::Classification => "classification",
+            Problem::Regression => "regression",
+        }
     }
 }
 
@@ -333,6 +412,25 @@ pub const PACES: [Option<u32>; 16] = [
     None,
 ];
 
+/// Largest seed "Regenerate" draws: six digits read and type easily, and a million
+/// datasets are plenty to draw from.
+pub const REGENERATED_SEEDS: u64 = 1_000_000;
+
+/// The data seed after `seed` when the user asks for new data ("Regenerate"): a
+/// splitmix64 step, so that the sequence looks random yet a link or a test replays it,
+/// reduced below [`REGENERATED_SEEDS`] and never `seed` itself.
+pub fn next_seed(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    let next = (z ^ (z >> 31)) % REGENERATED_SEEDS;
+    if next == seed {
+        (next + 1) % REGENERATED_SEEDS
+    } else {
+        next
+    }
+}
+
 /// Most hidden layers and units the page's layer editor offers; a configuration may
 /// hold up to the engine's [`limits`].
 pub const EDITOR_MAX_LAYERS: usize = 8;
@@ -360,6 +458,10 @@ pub struct DataConfig {
     pub seed: u64,
     /// Digits only: use the first this many images (0 = all).
     pub limit: usize,
+    /// Classification or regression; None ("auto") is the data's own
+    /// ([`DatasetKind::natural_problem`]). Asking the other reads two classes as the
+    /// values -1 and +1, or a single value column as two classes by its sign.
+    pub problem: Option<Problem>,
     /// Points the user added by clicking, [x1, x2, class] (2-D classification only).
     pub added: Vec<[f64; 3]>,
     /// Rows of the generated data the user removed (indices before `added`).
@@ -377,6 +479,7 @@ impl Default for DataConfig {
             validation: 0.5,
             seed: 1,
             limit: 0,
+            problem: None,
             added: Vec::new(),
             removed: Vec::new(),
         }
@@ -508,12 +611,38 @@ impl TrainingConfig {
 }
 
 /// Input transforms the page offers.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeatureConfig {
     /// Derived 2-D features, in the order given.
     pub derived: Vec<Derived>,
     /// Standardise every feature with the training rows' mean and std.
     pub standardize: bool,
+    /// Feed x1 to the network (2-D data); off, only the other inputs are fed.
+    pub x1: bool,
+    /// Feed x2 to the network (2-D data).
+    pub x2: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            derived: Vec::new(),
+            standardize: false,
+            x1: true,
+            x2: true,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// The raw columns switched off (0 for x1, 1 for x2), for the input transform.
+    pub fn dropped(&self) -> Vec<usize> {
+        [(0, self.x1), (1, self.x2)]
+            .into_iter()
+            .filter(|&(_, on)| !on)
+            .map(|(c, _)| c)
+            .collect()
+    }
 }
 
 /// Everything a lab session is built from; the page's settings, minus the view.
@@ -544,6 +673,10 @@ pub struct ViewConfig {
     pub stop_value: f64,
     /// The data row the views follow.
     pub example: usize,
+    /// Draw the validation rows on the plane (as rings) beside the training rows.
+    pub show_validation: bool,
+    /// Colour the output heatmap by the decision alone (class, or sign of the value).
+    pub discretize: bool,
 }
 
 impl Default for ViewConfig {
@@ -555,6 +688,8 @@ impl Default for ViewConfig {
             stop: Stop::None,
             stop_value: 0.95,
             example: 0,
+            show_validation: true,
+            discretize: false,
         }
     }
 }
@@ -714,10 +849,13 @@ pub static TABLE: &[Setting] = &[
     Setting { path: "data.validation", label: "Ratio of validation data", kind: float(0.0, 0.9), field: |s| Field::Float(&mut s.session.data.validation) },
     Setting { path: "data.seed", label: "Data seed", kind: int(0, SEED_MAX), field: |s| Field::Int(&mut s.session.data.seed) },
     Setting { path: "data.limit", label: "Images (0 = all)", kind: int(0, 10_000), field: |s| Field::Int(&mut s.session.data.limit) },
+    Setting { path: "data.problem", label: "Problem type", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.data.problem) },
     Setting { path: "data.added", label: "Added points", kind: Kind::Points, field: |s| Field::Points(&mut s.session.data.added) },
     Setting { path: "data.removed", label: "Removed points", kind: Kind::Rows, field: |s| Field::Rows(&mut s.session.data.removed) },
     Setting { path: "features.derived", label: "Derived features", kind: Kind::Derived, field: |s| Field::Derived(&mut s.session.features.derived) },
     Setting { path: "features.standardize", label: "Standardise features", kind: Kind::Bool, field: |s| Field::Bool(&mut s.session.features.standardize) },
+    Setting { path: "features.x1", label: "x1", kind: Kind::Bool, field: |s| Field::Bool(&mut s.session.features.x1) },
+    Setting { path: "features.x2", label: "x2", kind: Kind::Bool, field: |s| Field::Bool(&mut s.session.features.x2) },
     Setting { path: "network.hidden", label: "Hidden layers", kind: Kind::Layers, field: |s| Field::Layers(&mut s.session.network.hidden) },
     Setting { path: "network.output", label: "Output activation", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.network.output) },
     Setting { path: "network.loss", label: "Loss", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.network.loss) },
@@ -739,6 +877,8 @@ pub static TABLE: &[Setting] = &[
     Setting { path: "view.stop", label: "Condition", kind: Kind::Choice, field: |s| Field::Choice(&mut s.view.stop) },
     Setting { path: "view.stop_value", label: "Value", kind: float(0.0, 1e9), field: |s| Field::Float(&mut s.view.stop_value) },
     Setting { path: "view.example", label: "Example", kind: int(0, limits::MAX_ROWS as u64), field: |s| Field::Int(&mut s.view.example) },
+    Setting { path: "view.show_validation", label: "Show validation points", kind: Kind::Bool, field: |s| Field::Bool(&mut s.view.show_validation) },
+    Setting { path: "view.discretize", label: "Discretise output", kind: Kind::Bool, field: |s| Field::Bool(&mut s.view.discretize) },
 ];
 
 /// Keys older pages wrote that still read, with what they became.
@@ -962,7 +1102,11 @@ pub fn table_json() -> String {
             Value::Object(o)
         })
         .collect();
-    json!({ "settings": rows, "paces": PACES }).to_string()
+    let reads: Map<String, Value> = DatasetKind::options()
+        .into_iter()
+        .map(|k| (k.name().to_string(), json!(k.reads())))
+        .collect();
+    json!({ "settings": rows, "paces": PACES, "shaping": DATA_SHAPING, "reads": reads }).to_string()
 }
 
 /// [name, label] of every option of a [`Choice`], for the page's menus.
@@ -1383,7 +1527,7 @@ mod tests {
         assert_eq!(readable(1e200), "1e200");
         let long = "x".repeat(500);
         let e = strict_error(json!({"data": {"kind": long}}));
-        assert!(e.len() < 200 && e.contains("one of circles, xor"), "{e}");
+        assert!(e.len() < 260 && e.contains("one of circles, xor"), "{e}");
     }
 
     #[test]
@@ -1511,5 +1655,69 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("data.validation"));
+    }
+
+    #[test]
+    fn regenerate_moves_to_a_new_seed_every_time() {
+        let mut seen = std::collections::HashSet::new();
+        let mut s = 1;
+        for _ in 0..1000 {
+            let n = next_seed(s);
+            assert!(n < REGENERATED_SEEDS && n != s);
+            seen.insert(n);
+            s = n;
+        }
+        assert!(seen.len() > 990, "{}", seen.len());
+        assert_eq!(next_seed(1), next_seed(1));
+    }
+
+    #[test]
+    fn the_playground_settings_come_out_typed_and_bad_ones_are_named() {
+        let c = lenient(json!({
+            "data": {"kind": "gauss_regression", "problem": "regression"},
+            "features": {"x1": false},
+            "view": {"show_validation": false, "discretize": true}
+        }));
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let s = c.settings;
+        assert_eq!(s.session.data.kind, DatasetKind::GaussRegression);
+        assert_eq!(s.session.data.problem, Some(Problem::Regression));
+        assert_eq!(s.session.features.dropped(), vec![0]);
+        assert!(!s.view.show_validation && s.view.discretize);
+        let d = Settings::default();
+        assert_eq!(d.session.data.problem, None);
+        assert!(d.session.features.x1 && d.session.features.x2);
+        assert!(d.view.show_validation && !d.view.discretize);
+        let e = strict_error(json!({"data": {"problem": "ranking"}}));
+        assert!(
+            e.contains(
+                "data.problem (problem type); allowed: one of auto, classification, regression"
+            ),
+            "{e}"
+        );
+        let t: Value = serde_json::from_str(&table_json()).unwrap();
+        let rows = t["settings"].as_array().unwrap();
+        let kinds = &rows.iter().find(|r| r["path"] == "data.kind").unwrap()["options"];
+        assert!(kinds
+            .as_array()
+            .unwrap()
+            .contains(&json!(["plane_regression", "Plane (regression)"])));
+        assert!(kinds
+            .as_array()
+            .unwrap()
+            .contains(&json!(["gauss_regression", "Gaussian bumps (regression)"])));
+        let label = |p: &str| rows.iter().find(|r| r["path"] == p).unwrap()["label"].clone();
+        assert_eq!(label("view.show_validation"), "Show validation points");
+        assert_eq!(label("view.discretize"), "Discretise output");
+        assert_eq!(
+            t["reads"]["blobs"],
+            json!([]),
+            "the CMU blobs ignore Points"
+        );
+        assert_eq!(t["reads"]["digits"], json!(["data.limit"]));
+        assert_eq!(t["reads"]["circles"][2], "data.factor");
+        for k in DatasetKind::options() {
+            assert!(k.reads().iter().all(|p| DATA_SHAPING.contains(p)));
+        }
     }
 }

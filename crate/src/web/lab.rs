@@ -6,7 +6,7 @@ use super::charts::{self, ChartKind};
 use super::js_error;
 use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
-use crate::engine::grid::Palette;
+use crate::engine::grid::{feature_names, point_colours, Palette, ValueScale};
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
 use crate::engine::train::Series;
 use wasm_bindgen::prelude::*;
@@ -18,6 +18,7 @@ pub struct Lab {
     labels: Vec<u32>,
     train_mask: Vec<u8>,
     raw_x: Vec<f32>,
+    point_rgb: Vec<u8>,
     views: crate::engine::views::ViewState,
     pub(super) shown: Option<ShownMoment>,
     notes: Vec<String>,
@@ -65,6 +66,7 @@ impl Lab {
             labels,
             train_mask,
             raw_x,
+            point_rgb: Vec::new(),
             views: Default::default(),
             shown: None,
             notes,
@@ -306,11 +308,65 @@ impl Lab {
             .map_or(Vec::new(), |(h, w)| vec![h as u32, w as u32])
     }
 
-    /// Recomputes the heatmaps (2-D data) at `side` cells per side.
+    /// Recomputes the heatmaps (2-D data) at `side` cells per side; `discrete` (the
+    /// "Discretise output" toggle, off when not given) colours the output by its
+    /// decision alone.
     #[wasm_bindgen(js_name = updateGrid)]
-    pub fn update_grid(&mut self, side: usize, palette: &str) -> Result<(), JsError> {
+    pub fn update_grid(
+        &mut self,
+        side: usize,
+        palette: &str,
+        discrete: Option<bool>,
+    ) -> Result<(), JsError> {
         let p = Palette::parse(palette).map_err(js_error)?;
-        self.session.update_grid(side, p).map_err(js_error)
+        self.session
+            .update_grid(side, p, discrete.unwrap_or(false))
+            .map_err(js_error)
+    }
+
+    /// For regression data, [low, centre, high] of the diverging scale the heatmap
+    /// and the points share (white at the centre), for the legend; empty for classes.
+    #[wasm_bindgen(js_name = valueScale)]
+    pub fn value_scale(&self) -> Vec<f64> {
+        ValueScale::of(&self.session.data.target).map_or(Vec::new(), |s| {
+            vec![s.centre - s.half, s.centre, s.centre + s.half]
+        })
+    }
+
+    /// The colour of every data row, RGB (rows * 3 bytes): its class's, or its target's
+    /// place on the diverging scale of `valueScale`. Pointer valid until the next call.
+    #[wasm_bindgen(js_name = pointColorsPtr)]
+    pub fn point_colors_ptr(&mut self, palette: &str) -> Result<*const u8, JsError> {
+        let p = Palette::parse(palette).map_err(js_error)?;
+        let target = &self.session.data.target;
+        point_colours(target, ValueScale::of(target), p, &mut self.point_rgb);
+        Ok(self.point_rgb.as_ptr())
+    }
+
+    /// Candidate input `i`'s heatmap (x1, x2, then each derived feature, as
+    /// `gridFeatureNames` lists them): side * side RGBA pixels, a byte view valid until
+    /// the next call that may allocate.
+    #[wasm_bindgen(js_name = gridFeatureRgba)]
+    pub fn grid_feature_rgba(&self, i: usize) -> Result<js_sys::Uint8Array, JsError> {
+        let grid = self
+            .session
+            .grid
+            .as_ref()
+            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
+        let cells = grid.side() * grid.side() * 4;
+        let pixels = grid
+            .feature_rgba
+            .get(i * cells..(i + 1) * cells)
+            .ok_or_else(|| JsError::new(&format!("there is no input {}", i + 1)))?;
+        // SAFETY: the view is read at once by the caller, before any call that could
+        // move or grow wasm memory.
+        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+    }
+
+    /// Names of the inputs `gridFeatureRgba` draws, as a JSON list.
+    #[wasm_bindgen(js_name = gridFeatureNames)]
+    pub fn grid_feature_names() -> String {
+        serde_json::to_string(&feature_names()).unwrap_or_default()
     }
 
     /// Cells per side of the heatmaps (0 when the data is not 2-D).

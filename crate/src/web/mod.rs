@@ -84,12 +84,28 @@ pub fn check_settings(settings_json: &str) -> Result<String, JsError> {
     Ok(serde_json::json!({ "settings": checked.settings.to_value(), "notes": notes }).to_string())
 }
 
-/// A shareable link (the part after the page address's `#`) for a configuration's JSON
-/// (missing keys take their defaults) and, optionally, a model file's text. Throws if
-/// either is invalid.
+/// The data seed "Regenerate" moves to from `seed` (see the engine's `next_seed`).
+#[wasm_bindgen(js_name = nextSeed)]
+pub fn next_seed(seed: f64) -> f64 {
+    crate::engine::settings::next_seed(seed as u64) as f64
+}
+
+/// A shareable link (the part after the page address's `#`) for the page's settings
+/// JSON (missing keys take their defaults; a `view` section is carried too),
+/// optionally a model file's text, and optionally a classroom object's JSON (note,
+/// hidden panels and controls, lock, embed). Throws if any is invalid.
 #[wasm_bindgen(js_name = encodeLink)]
-pub fn encode_link(config_json: &str, model_json: Option<String>) -> Result<String, JsError> {
-    crate::engine::link::encode_json(config_json, model_json.as_deref()).map_err(js_error)
+pub fn encode_link(
+    config_json: &str,
+    model_json: Option<String>,
+    classroom_json: Option<String>,
+) -> Result<String, JsError> {
+    crate::engine::link::encode_page(
+        config_json,
+        model_json.as_deref(),
+        classroom_json.as_deref(),
+    )
+    .map_err(js_error)
 }
 
 /// Unpacks a link (alone, as the address's hash, or a whole address) to JSON:

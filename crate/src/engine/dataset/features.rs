@@ -49,7 +49,8 @@ impl Derived {
             .ok_or_else(|| EngineError::Model(format!("unknown derived feature \"{name}\"")))
     }
 
-    fn value(self, x1: f64, x2: f64) -> f64 {
+    /// The feature's value at (x1, x2).
+    pub fn value(self, x1: f64, x2: f64) -> f64 {
         match self {
             Derived::X1Squared => x1 * x1,
             Derived::X2Squared => x2 * x2,
@@ -93,6 +94,9 @@ impl Standardizer {
 /// What is done to a raw input row before the network sees it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InputTransform {
+    /// Raw columns not fed to the network, ascending (2-D data only: the
+    /// Playground's switched-off x1 or x2). The derived features still read them.
+    pub dropped: Vec<usize>,
     /// Derived features appended after x1, x2 (2-D data only).
     pub derived: Vec<Derived>,
     /// Standardisation applied last, if any.
@@ -102,32 +106,56 @@ pub struct InputTransform {
 impl InputTransform {
     /// Width of a transformed row given the raw width.
     pub fn output_dim(&self, raw: usize) -> usize {
-        raw + self.derived.len()
+        raw.saturating_sub(self.dropped.len()) + self.derived.len()
     }
 
     /// Names of the transformed features.
     pub fn feature_names(&self, raw: &[String]) -> Vec<String> {
         raw.iter()
-            .cloned()
+            .enumerate()
+            .filter(|(c, _)| !self.dropped.contains(c))
+            .map(|(_, n)| n.clone())
             .chain(self.derived.iter().map(|d| d.name().to_string()))
             .collect()
     }
 
-    /// Transforms raw rows x: (rows, raw features) into (rows, output_dim).
-    pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        if !self.derived.is_empty() && x.ncols() != 2 {
+    /// Checks that the transform fits raw rows of `raw` features and feeds the network
+    /// at least one input.
+    pub fn check(&self, raw: usize) -> Result<()> {
+        if (!self.derived.is_empty() || !self.dropped.is_empty()) && raw != 2 {
             return Err(EngineError::Mismatch(format!(
-                "derived features need 2-D data, the data has {} features",
-                x.ncols()
+                "derived features and switched-off inputs need 2-D data, the data has {raw} features"
             )));
         }
+        if self.dropped.windows(2).any(|w| w[0] >= w[1]) || self.dropped.iter().any(|&c| c >= raw) {
+            return Err(EngineError::Mismatch(format!(
+                "the switched-off inputs {:?} are not distinct columns of {raw}",
+                self.dropped
+            )));
+        }
+        if self.output_dim(raw) == 0 {
+            return Err(EngineError::Data(
+                "every input is switched off; switch on x1, x2 or a derived feature".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Transforms raw rows x: (rows, raw features) into (rows, output_dim).
+    pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check(x.ncols())?;
         let mut out = Array2::zeros((x.nrows(), self.output_dim(x.ncols())));
+        let kept = x.ncols() - self.dropped.len();
         for (mut o, row) in out.outer_iter_mut().zip(x.outer_iter()) {
-            for (c, &v) in row.iter().enumerate() {
-                o[c] = v;
+            let fed = row
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| !self.dropped.contains(c));
+            for (k, (_, &v)) in fed.enumerate() {
+                o[k] = v;
             }
             for (k, d) in self.derived.iter().enumerate() {
-                o[row.len() + k] = d.value(row[0], row[1]);
+                o[kept + k] = d.value(row[0], row[1]);
             }
         }
         if let Some(s) = &self.standardizer {
@@ -157,6 +185,7 @@ mod tests {
     fn derived_then_standardised() {
         let x = array![[1.0, 2.0], [3.0, -2.0]];
         let mut t = InputTransform {
+            dropped: Vec::new(),
             derived: vec![Derived::X1X2, Derived::X1Squared],
             standardizer: None,
         };
@@ -169,5 +198,30 @@ mod tests {
             assert!((col.mapv(|v| v * v).sum() / 2.0 - 1.0).abs() < 1e-12);
         }
         assert!(t.apply(array![[1.0, 2.0, 3.0]].view()).is_err());
+    }
+
+    #[test]
+    fn a_switched_off_input_is_not_fed_but_still_derives() {
+        let x = array![[1.0, 2.0], [3.0, -2.0]];
+        let t = InputTransform {
+            dropped: vec![0],
+            derived: vec![Derived::X1Squared],
+            standardizer: None,
+        };
+        assert_eq!(t.output_dim(2), 2);
+        assert_eq!(t.apply(x.view()).unwrap(), array![[2.0, 1.0], [-2.0, 9.0]]);
+        let names = t.feature_names(&["x1".into(), "x2".into()]);
+        assert_eq!(names, ["x2", "x1^2"]);
+        let none = InputTransform {
+            dropped: vec![0, 1],
+            ..InputTransform::default()
+        };
+        let e = none.apply(x.view()).unwrap_err().to_string();
+        assert!(e.contains("every input is switched off"), "{e}");
+        let twice = InputTransform {
+            dropped: vec![1, 1],
+            ..InputTransform::default()
+        };
+        assert!(twice.apply(x.view()).is_err());
     }
 }

@@ -196,6 +196,92 @@ pub fn cmu_blobs(rng: &mut impl Rng) -> Result<Dataset> {
     )
 }
 
+/// Builds a 2-D regression dataset from (x1, x2, target) points, shuffled.
+fn valued(mut pts: Vec<(f64, f64, f64)>, rng: &mut impl Rng) -> Dataset {
+    pts.shuffle(rng);
+    let mut x = Array2::zeros((pts.len(), 2));
+    let mut y = Array2::zeros((pts.len(), 1));
+    for (r, &(a, b, t)) in pts.iter().enumerate() {
+        x[[r, 0]] = a;
+        x[[r, 1]] = b;
+        y[[r, 0]] = t;
+    }
+    Dataset {
+        x,
+        feature_names: vec!["x1".into(), "x2".into()],
+        target: Target::Values {
+            y,
+            names: vec!["y".into()],
+        },
+        image_shape: None,
+    }
+}
+
+/// Half the side of the square the regression sets sample: points are uniform in
+/// [-6, 6]^2, as in TensorFlow Playground.
+const REGRESSION_RADIUS: f64 = 6.0;
+
+/// Uniform points in [-6, 6]^2 whose target is computed from the clean position and
+/// whose inputs then move by uniform jitter of up to `noise` * 6 per coordinate (so
+/// noise blurs the picture without pushing a target outside [-1, 1]).
+fn regression_points(
+    n: usize,
+    noise: f64,
+    target: impl Fn(f64, f64) -> f64,
+    rng: &mut impl Rng,
+) -> Result<Dataset> {
+    check_n(n)?;
+    check_noise(noise)?;
+    let r = REGRESSION_RADIUS;
+    let mut pts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let a = rng.random_range(-r..r);
+        let b = rng.random_range(-r..r);
+        let t = target(a, b);
+        let ja = noise * r * rng.random_range(-1.0..1.0);
+        let jb = noise * r * rng.random_range(-1.0..1.0);
+        pts.push((a + ja, b + jb, t));
+    }
+    Ok(valued(pts, rng))
+}
+
+/// The Playground's "Plane (regression)": target (x1 + x2) / 12, which maps the
+/// square's range of x1 + x2, [-12, 12], onto [-1, 1].
+pub fn plane_regression(n: usize, noise: f64, rng: &mut impl Rng) -> Result<Dataset> {
+    regression_points(n, noise, |a, b| (a + b) / (2.0 * REGRESSION_RADIUS), rng)
+}
+
+/// Centres and signs of the six bumps of [`gauss_regression`]: two rows of three,
+/// 4 apart across and 5 apart down, alternating in sign like a chequerboard.
+pub const BUMPS: [(f64, f64, f64); 6] = [
+    (-4.0, 2.5, 1.0),
+    (0.0, 2.5, -1.0),
+    (4.0, 2.5, 1.0),
+    (-4.0, -2.5, -1.0),
+    (0.0, -2.5, 1.0),
+    (4.0, -2.5, -1.0),
+];
+
+/// Width (standard deviation) of each bump of [`gauss_regression`].
+pub const BUMP_WIDTH: f64 = 1.2;
+
+/// The Playground's "Gaussian bumps (regression)": target
+/// sum_i s_i exp(-|x - c_i|^2 / (2 w^2)) over the signed bumps [`BUMPS`] of width
+/// [`BUMP_WIDTH`], clamped to [-1, 1] (neighbours overlap by less than 0.01).
+pub fn gauss_regression(n: usize, noise: f64, rng: &mut impl Rng) -> Result<Dataset> {
+    regression_points(n, noise, bumps_at, rng)
+}
+
+/// The noiseless target of [`gauss_regression`] at (x1, x2).
+pub fn bumps_at(x1: f64, x2: f64) -> f64 {
+    let two_w2 = 2.0 * BUMP_WIDTH * BUMP_WIDTH;
+    BUMPS
+        .iter()
+        .map(|&(c1, c2, s)| s * (-((x1 - c1).powi(2) + (x2 - c2).powi(2)) / two_w2).exp())
+        .sum::<f64>()
+        .clamp(-1.0, 1.0)
+}
+
 /// The 1-D step toy: `n` points evenly spaced in [-5, 5], target sign(x) as -1 or +1.
 pub fn toy_1d(n: usize) -> Result<Dataset> {
     check_n(n)?;
@@ -247,6 +333,8 @@ mod tests {
                 xor(100, 0.1, rng).unwrap(),
                 spirals(100, 3, 0.1, rng).unwrap(),
                 cmu_blobs(rng).unwrap(),
+                plane_regression(100, 0.1, rng).unwrap(),
+                gauss_regression(100, 0.1, rng).unwrap(),
             ]
         };
         assert_eq!(make(5), make(5));
@@ -264,6 +352,49 @@ mod tests {
         assert!(d.x.iter().zip(y.iter()).all(|(x, y)| *y == x.signum()));
     }
 
+    fn values(d: &Dataset) -> Vec<f64> {
+        let Target::Values { y, .. } = &d.target else {
+            panic!("a regression set has values")
+        };
+        y.column(0).to_vec()
+    }
+
+    #[test]
+    fn the_plane_target_is_the_scaled_sum_and_spans_minus_one_to_one() {
+        let d = plane_regression(2000, 0.0, &mut StdRng::seed_from_u64(3)).unwrap();
+        let y = values(&d);
+        for (row, t) in d.x.outer_iter().zip(&y) {
+            assert!((t - (row[0] + row[1]) / 12.0).abs() < 1e-12);
+        }
+        let (lo, hi) = y
+            .iter()
+            .fold((1.0f64, -1.0f64), |(l, h), v| (l.min(*v), h.max(*v)));
+        assert!(
+            (-1.0..-0.9).contains(&lo) && hi > 0.9 && hi <= 1.0,
+            "{lo} {hi}"
+        );
+        assert!(d.x.iter().all(|v| v.abs() <= 6.0));
+        let noisy = plane_regression(2000, 0.5, &mut StdRng::seed_from_u64(3)).unwrap();
+        assert_eq!(values(&noisy), y, "noise moves the inputs, not the targets");
+        assert!(noisy.x.iter().any(|v| v.abs() > 6.0));
+    }
+
+    #[test]
+    fn the_bumps_have_their_signs_at_their_centres_and_vanish_between() {
+        for &(c1, c2, s) in &BUMPS {
+            assert!((bumps_at(c1, c2) - s).abs() < 0.01, "{c1} {c2}");
+        }
+        assert!(bumps_at(2.0, 0.0).abs() < 0.1);
+        assert!(bumps_at(0.0, 6.0).abs() < 0.05);
+        let d = gauss_regression(3000, 0.0, &mut StdRng::seed_from_u64(4)).unwrap();
+        let y = values(&d);
+        assert!(y.iter().all(|v| (-1.0..=1.0).contains(v)));
+        assert!(y.iter().any(|&v| v > 0.9) && y.iter().any(|&v| v < -0.9));
+        for (row, t) in d.x.outer_iter().zip(&y) {
+            assert_eq!(*t, bumps_at(row[0], row[1]));
+        }
+    }
+
     #[test]
     fn bad_sizes_are_refused() {
         let rng = &mut StdRng::seed_from_u64(0);
@@ -271,5 +402,7 @@ mod tests {
         assert!(circles(100, 1.5, 0.1, rng).is_err());
         assert!(moons(100, f64::NAN, rng).is_err());
         assert!(spirals(100, 1, 0.1, rng).is_err());
+        assert!(plane_regression(1, 0.1, rng).is_err());
+        assert!(gauss_regression(100, -1.0, rng).is_err());
     }
 }

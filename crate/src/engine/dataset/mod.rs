@@ -82,6 +82,46 @@ impl Target {
         }
     }
 
+    /// The target as classification: classes stay, a single value column becomes two
+    /// classes by its sign ("negative" below 0, "positive" from 0). Several value
+    /// columns cannot be classes.
+    pub fn as_classes(&self) -> Result<Target> {
+        match self {
+            Target::Classes { .. } => Ok(self.clone()),
+            Target::Values { y, .. } if y.ncols() == 1 => Ok(Target::Classes {
+                labels: y.column(0).iter().map(|&v| usize::from(v >= 0.0)).collect(),
+                names: vec!["negative".into(), "positive".into()],
+            }),
+            Target::Values { y, .. } => Err(EngineError::Mismatch(format!(
+                "the data has {} target columns; classification needs one column (or class labels)",
+                y.ncols()
+            ))),
+        }
+    }
+
+    /// The target as regression: values stay, two classes become the values -1 (the
+    /// first class) and +1 (the second), as the Playground scores them. More classes
+    /// have no order to regress on.
+    pub fn as_values(&self) -> Result<Target> {
+        match self {
+            Target::Values { .. } => Ok(self.clone()),
+            Target::Classes { labels, names } if names.len() <= 2 => Ok(Target::Values {
+                y: Array2::from_shape_fn((labels.len(), 1), |(r, _)| {
+                    if labels[r] == 0 {
+                        -1.0
+                    } else {
+                        1.0
+                    }
+                }),
+                names: vec![names.join(" → ")],
+            }),
+            Target::Classes { names, .. } => Err(EngineError::Mismatch(format!(
+                "the data has {} classes; regression reads two classes as -1 and +1 but has no order for more, so choose classification",
+                names.len()
+            ))),
+        }
+    }
+
     fn select(&self, idx: &[usize]) -> Target {
         match self {
             Target::Classes { labels, names } => Target::Classes {
