@@ -21,6 +21,8 @@ const cases = [
     network: { hidden: [{ units: 8, activation: "relu" }, { units: 6, activation: "swish" }] } }],
   ["every other activation, standardised", { data: { kind: "moons" }, features: { standardize: true },
     network: { hidden: [{ units: 5, activation: "leaky_relu" }, { units: 4, activation: "sigmoid" }, { units: 4, activation: "sin" }, { units: 3, activation: "cos" }, { units: 3, activation: "exp" }] } }],
+  ["x1 switched off, x1² and sin x1 still read it", { data: { kind: "circles" },
+    features: { x1: false, derived: ["x1^2", "sin(x1)"], standardize: true } }],
   ["toy1d regression, raw output", { data: { kind: "toy1d" }, features: { standardize: true } }],
   ["digits, 64 raw pixels, softmax over 10", { data: { kind: "digits" }, features: { standardize: true } }],
 ];

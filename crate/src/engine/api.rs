@@ -18,7 +18,7 @@ pub fn prepare(
     data: &Dataset,
     lines: &[usize],
 ) -> Result<(Array2<f64>, Array2<f64>)> {
-    let raw = model.network.input_dim - model.transform.derived.len();
+    let raw = model.transform.raw_dim(model.network.input_dim);
     if data.features() != raw {
         return Err(EngineError::Mismatch(format!(
             "the model takes {raw} input features but the CSV has {} ({})",

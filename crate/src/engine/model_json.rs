@@ -292,7 +292,7 @@ impl Model {
                 transform.dropped.len(),
             )));
         }
-        let raw_dim = input_dim + transform.dropped.len() - transform.derived.len();
+        let raw_dim = transform.raw_dim(input_dim);
         transform
             .check(raw_dim)
             .map_err(|e| EngineError::Model(format!("input_transform: {e}")))?;

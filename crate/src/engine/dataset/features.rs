@@ -109,6 +109,12 @@ impl InputTransform {
         raw.saturating_sub(self.dropped.len()) + self.derived.len()
     }
 
+    /// The raw width that gives a network input of `input_dim`: what a model file's
+    /// reader, `evaluate` and the ONNX graph expect of a data row.
+    pub fn raw_dim(&self, input_dim: usize) -> usize {
+        (input_dim + self.dropped.len()).saturating_sub(self.derived.len())
+    }
+
     /// Names of the transformed features.
     pub fn feature_names(&self, raw: &[String]) -> Vec<String> {
         raw.iter()

@@ -39,9 +39,9 @@ pub const OUTPUT: &str = "predictions";
 /// The model as ONNX protobuf bytes.
 pub fn export(model: &Model) -> Result<Vec<u8>> {
     let net = &model.network;
-    let raw = net.input_dim - model.transform.derived.len();
+    let raw = model.transform.raw_dim(net.input_dim);
     let mut g = Graph::default();
-    let mut x = transform(&mut g, &model.transform, INPUT.to_string());
+    let mut x = transform(&mut g, &model.transform, raw, INPUT.to_string());
     for (l, op) in net.layers.iter().enumerate() {
         x = layers::layer(&mut g, l + 1, op.get(), x)?;
         if let Some(f) = op.activation() {
@@ -196,13 +196,23 @@ fn entry(key: &str, names: &[String]) -> StringStringEntryProto {
 
 /// The derived features appended after the raw columns, then the standardisation:
 /// `InputTransform::apply` as operators.
-fn transform(g: &mut Graph, t: &InputTransform, mut x: String) -> String {
-    if !t.derived.is_empty() {
+fn transform(g: &mut Graph, t: &InputTransform, raw: usize, mut x: String) -> String {
+    if !t.derived.is_empty() || !t.dropped.is_empty() {
         let first = g.int64s("x1_column", &[0]);
         let second = g.int64s("x2_column", &[1]);
         let x1 = g.node("Gather", "x1", &[&x, &first], vec![int("axis", 1)]);
         let x2 = g.node("Gather", "x2", &[&x, &second], vec![int("axis", 1)]);
-        let mut columns = vec![x.clone()];
+        let kept: Vec<i64> = (0..raw)
+            .filter(|c| !t.dropped.contains(c))
+            .map(|c| c as i64)
+            .collect();
+        let mut columns = Vec::new();
+        if t.dropped.is_empty() {
+            columns.push(x.clone());
+        } else if !kept.is_empty() {
+            let fed = g.int64s("fed_columns", &kept);
+            columns.push(g.node("Gather", "fed", &[&x, &fed], vec![int("axis", 1)]));
+        }
         for d in &t.derived {
             let name = format!("derived_{}", d.name());
             columns.push(match d {
@@ -271,6 +281,7 @@ mod tests {
                 mean: vec![0.5, -1.0, 2.0, 0.25],
                 std: vec![1.0, 2.0, 3.0, 4.0],
             }),
+            ..Default::default()
         };
         m.class_names = Some(vec!["no".into(), "yes".into()]);
         m
