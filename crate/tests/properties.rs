@@ -16,7 +16,7 @@ use backprop_lab::engine::init::standard_normal;
 use backprop_lab::engine::link;
 use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
-use backprop_lab::engine::network::{Architecture, Network};
+use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::session::{DatasetKind, SessionConfig};
 use backprop_lab::engine::settings::{Choice, Mode, Settings};
@@ -79,7 +79,8 @@ impl Spec {
     fn architecture(&self) -> Architecture {
         Architecture {
             input_dim: self.input_dim,
-            layers: self.layers.clone(),
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&self.layers.clone()),
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
