@@ -383,3 +383,70 @@ fn import_names_the_first_bad_field_of_each_kind() {
         "model: layer 3: a layer tied to layer 0 takes its 3 outputs, but it gets 2"
     );
 }
+
+/// The 8x8 digits as f32 rows of 1 x 8 x 8 pixels scaled to [0, 1], one-hot targets.
+fn digits(range: std::ops::Range<usize>) -> backprop_lab::engine::train::Rows<f32> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../www/data/digits.bin");
+    let d = backprop_lab::engine::dataset::digits::decode(&std::fs::read(path).unwrap()).unwrap();
+    let idx: Vec<usize> = range.collect();
+    let d = d.select(&idx);
+    let labels: Vec<usize> = match &d.target {
+        backprop_lab::engine::dataset::Target::Classes { labels, .. } => labels.clone(),
+        _ => unreachable!("the digits are labelled"),
+    };
+    backprop_lab::engine::train::Rows {
+        x: d.x.mapv(|v| v as f32 / 16.0),
+        y: d.target.matrix(10).unwrap(),
+        labels: Some(labels),
+    }
+}
+
+#[test]
+fn a_small_convnet_with_batch_norm_and_dropout_trains_on_the_digits_in_f32() {
+    use backprop_lab::engine::init::Init;
+    use backprop_lab::engine::optim::Optimizer;
+    use backprop_lab::engine::train::{TrainConfig, Trainer};
+    let arch = Architecture {
+        input_dim: 64,
+        input_shape: Some((1, 8, 8)),
+        layers: vec![
+            LayerSpec::Conv2d {
+                filters: 8,
+                kernel: (3, 3),
+                stride: 1,
+                pad: 1,
+                activation: Activation::Relu,
+            },
+            LayerSpec::BatchNorm { momentum: 0.9, eps: 1e-5 },
+            LayerSpec::MaxPool2d { size: 2, stride: 2 },
+            LayerSpec::Flatten,
+            LayerSpec::Dropout { p: 0.2 },
+            LayerSpec::dense(10, Activation::Identity),
+        ],
+        loss: Loss::SoftmaxCrossEntropy,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+    };
+    let mut net = Network::<f32>::zeros(&arch).unwrap();
+    Init::HeNormal.apply(&mut net, 0.0, &mut StdRng::seed_from_u64(5));
+    let config = TrainConfig {
+        batch_size: 32,
+        learning_rate: 0.1,
+        lr_decay: 1.0,
+        optimizer: Optimizer::Sgd,
+        shuffle: true,
+        seed: 3,
+    };
+    let mut t = Trainer::new(net, digits(0..1400), digits(1400..1797), config).unwrap();
+    for _ in 0..12 {
+        t.run_epoch().unwrap();
+    }
+    let acc = t.last_validation().unwrap().accuracy.unwrap();
+    assert!(acc > 0.9, "validation accuracy {acc}");
+    let bn = t.net.layers[1].get();
+    assert_eq!(bn.buffers(), ["running_mean", "running_var"]);
+    assert!(
+        bn.buffer(0).iter().all(|m| *m != 0.0) && bn.buffer(1).iter().all(|v| *v != 1.0),
+        "the running statistics followed the batches"
+    );
+}
