@@ -12,18 +12,12 @@ use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::ops::Mode;
-use common::{first_difference, GOLDEN_RTOL};
+use common::{first_difference, layer_examples, GOLDEN_RTOL};
 use ndarray::Array2;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn layer_examples() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/layer-examples.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// `want` without its null leaves (values the reference leaves to the gradient check).
 fn known(want: &Value) -> Value {
@@ -243,6 +237,27 @@ fn cases() -> Vec<(&'static str, Network<f64>)> {
                 ],
                 Loss::Mse,
                 4,
+            ),
+        ),
+        (
+            "two layers tied to one",
+            network(
+                None,
+                5,
+                vec![
+                    LayerSpec::dense(3, Activation::Tanh),
+                    LayerSpec::Tied {
+                        of: 0,
+                        activation: Activation::Tanh,
+                    },
+                    LayerSpec::dense(3, Activation::Sigmoid),
+                    LayerSpec::Tied {
+                        of: 0,
+                        activation: Activation::Identity,
+                    },
+                ],
+                Loss::Mse,
+                5,
             ),
         ),
     ]
