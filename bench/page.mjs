@@ -1,7 +1,7 @@
 // The bench page's side of scripts/bench: every engine behind one small interface, on
 // data and initial weights that our engine generates once. bench/run.mjs drives it
 // through `window.bench`, one timed run per call, so it can interleave the engines.
-/* global tf, convnetjs, brain */
+/* global tf, convnetjs, brain, brain1 */
 import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backprop_lab.js";
 
 const wasm = await init();
@@ -195,21 +195,25 @@ function tfModel(p) {
   const cost = p.loss === "mse"
     ? (out, target) => tf.mul(tf.mean(tf.sum(tf.square(tf.sub(out, target)), 1)), 0.5)
     : (out, target) => tf.losses.softmaxCrossEntropy(target, out);
+  // The mini-batches as tensors built once, before any timing (TF.js's advice: no
+  // per-step allocation): one shuffle cuts the rows into batches, and every epoch
+  // visits those batches in a fresh order, one optimizer.minimize each.
   const next = rng(7);
   const order = Int32Array.from({ length: p.rows }, (_, i) => i);
+  shuffle(order, next);
+  const batches = [];
+  for (let s = 0; s < p.rows; s += p.batch) {
+    const idx = tf.tensor1d(order.slice(s, Math.min(p.rows, s + p.batch)), "int32");
+    batches.push({ xb: tf.gather(xs, idx), yb: tf.gather(ys, idx) });
+    idx.dispose();
+  }
+  const visit = Int32Array.from(batches, (_, i) => i);
+  const step = ({ xb, yb }) => opt.minimize(() => cost(forward(xb), yb), false, list);
   return {
     kind: "scores",
     epoch() {
-      shuffle(order, next);
-      for (let s = 0; s < p.rows; s += p.batch) {
-        const idx = order.slice(s, Math.min(p.rows, s + p.batch));
-        tf.tidy(() => {
-          const it = tf.tensor1d(idx, "int32");
-          const xb = tf.gather(xs, it);
-          const yb = tf.gather(ys, it);
-          opt.minimize(() => cost(forward(xb), yb), false, list);
-        });
-      }
+      shuffle(visit, next);
+      for (const b of visit) step(batches[b]);
     },
     predict() {
       const t = tf.tidy(() => forward(xs));
@@ -218,7 +222,7 @@ function tfModel(p) {
       return out;
     },
     dispose() {
-      tf.dispose([...list, xs, ys]);
+      tf.dispose([...list, xs, ys, ...batches.flatMap((b) => [b.xb, b.yb])]);
       opt.dispose();
     },
   };
@@ -272,17 +276,19 @@ function convnetModel(p) {
   };
 }
 
-// ---- brain.js: NeuralNetwork and its own train() loop (online: one update per example,
-// the same activation on every layer, squared error).
+// ---- brain.js (1.6.1 and the 2.0.0 beta): NeuralNetwork and its own train() loop
+// (online: one update per example, the same activation on every layer, squared error).
 
-function brainModel(p) {
+function brainModel(p, lib) {
   const act = p.layers[0].activation;
-  const net = new brain.NeuralNetwork({
+  const net = new lib.NeuralNetwork({
     inputSize: p.f,
     hiddenLayers: p.layers.slice(0, -1).map((l) => l.units),
     outputSize: p.k,
     activation: act,
   });
+  // 1.6.1 takes its sizes from the first training row unless they are set.
+  if (lib === brain1) net.sizes = [p.f, ...p.layers.map((l) => l.units)];
   net.initialize();
   p.layers.forEach((l, n) => {
     for (let j = 0; j < l.units; j++) {
@@ -327,7 +333,8 @@ const PEERS = {
   "tfjs-wasm": { make: tfModel, setup: () => useTf("wasm") },
   "tfjs-cpu": { make: tfModel, setup: () => useTf("cpu") },
   convnetjs: { make: convnetModel, setup: async () => {} },
-  brainjs: { make: brainModel, setup: async () => {} },
+  brainjs: { make: (p) => brainModel(p, brain), setup: async () => {} },
+  "brainjs-1": { make: (p) => brainModel(p, brain1), setup: async () => {} },
 };
 
 function timeEpochs(model, seconds) {
