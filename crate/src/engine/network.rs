@@ -9,7 +9,6 @@ use super::flat::{flat, flat_mut};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::number::kernel::Kernel;
-use super::number::reduce::sum_squares;
 use super::number::Real;
 use super::ops::dense::Dense;
 use super::ops::{Op, Outputs, Pass, Saved, Tensor};
@@ -170,16 +169,6 @@ impl<T: Real> Gradients<T> {
         self.params[l][1]
             .vector()
             .expect("the second parameter is a bias vector")
-    }
-
-    /// Euclidean norm of layer `l`'s gradient (all its parameters together).
-    pub fn layer_norm(&self, l: usize) -> f64 {
-        self.params[l]
-            .iter()
-            .map(|g| sum_squares(&g.values))
-            .fold(T::zero(), |s, v| s + v)
-            .to_f64()
-            .sqrt()
     }
 }
 

@@ -165,7 +165,12 @@ impl<T: Real> Panels<T> {
         let d = &mut self.delta[last - 1][..outputs * lanes];
         let cost = loss.panel(a, y, lanes, panel.len(), scale, d, &mut self.rows);
         let mut correct = 0;
-        if let Some(labels) = rows.labels {
+        if let (Some(labels), 1) = (rows.labels, outputs) {
+            // One output: its lane is the row, no copy needed.
+            for (out, &row) in a.chunks_exact(1).zip(panel) {
+                correct += u64::from(loss.class_of(out) == labels[row]);
+            }
+        } else if let Some(labels) = rows.labels {
             let out = &mut self.rows[..outputs];
             for (e, &row) in panel.iter().enumerate() {
                 for (o, lane) in out.iter_mut().zip(a.chunks_exact(lanes)) {
