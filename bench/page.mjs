@@ -3,8 +3,14 @@
 // through `window.bench`, one timed run per call, so it can interleave the engines.
 /* global tf, convnetjs, brain, brain1 */
 import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backprop_lab.js";
+// The same glue a second time (another module instance, through the query) for the plain
+// simd128 build, so both builds are timed side by side where relaxed SIMD runs.
+import initPlain, * as plain from "./pkg/backprop_lab.js?plain";
+import { moduleFile, relaxedSimd } from "../www/simd.js";
 
-const wasm = await init();
+const wasm = await init({ module_or_path: new URL(`./pkg/${moduleFile}`, import.meta.url) });
+await initPlain({ module_or_path: new URL("./pkg/backprop_lab_bg.wasm", import.meta.url) });
+const OUR_API = { benchEpochs, benchLearning, benchMatmul };
 const digits = new Uint8Array(await (await fetch("../www/data/digits.bin")).arrayBuffer());
 
 /** The workloads: the Lab configuration our engine trains; the peers copy its data. */
@@ -41,10 +47,14 @@ const WORKLOADS = {
  * the benchMatmul variant (the last one, ndarray's product, only multiplies). */
 const OURS = {
   "ours-f32-simd": { precision: "f32", kernel: "simd", matmul: "f32-simd" },
+  "ours-f32-simd128": { precision: "f32", kernel: "simd", matmul: "f32-simd", api: plain },
   "ours-f32-scalar": { precision: "f32", kernel: "scalar", matmul: "f32-scalar" },
   "ours-f64": { precision: "f64", kernel: null, matmul: "f64" },
   "ours-f32-ndarray": { precision: "f32", kernel: null, matmul: "f32" },
 };
+
+/** The module an engine of ours runs in: the page's build, or the plain simd128 one. */
+const ours = (engine) => OURS[engine].api ?? OUR_API;
 
 function ourConfig(w, engine) {
   const c = structuredClone(WORKLOADS[w].config);
@@ -353,7 +363,7 @@ function timeEpochs(model, seconds) {
 /** One timed run: epochs per second of `engine` on workload `w`. */
 async function run(w, engine, seconds) {
   const p = prepared[w];
-  if (OURS[engine]) return benchEpochs(ourConfig(w, engine), OURS[engine].precision, seconds, WORKLOADS[w].bytes());
+  if (OURS[engine]) return ours(engine).benchEpochs(ourConfig(w, engine), OURS[engine].precision, seconds, WORKLOADS[w].bytes());
   const peer = PEERS[engine];
   await peer.setup();
   const model = peer.make(p);
@@ -369,7 +379,7 @@ async function run(w, engine, seconds) {
 async function learn(w, engine) {
   const p = prepared[w];
   if (OURS[engine]) {
-    const [before, after, accuracy] = benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
+    const [before, after, accuracy] = ours(engine).benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
     return { before, after, accuracy, epochs: p.learnEpochs, loss: p.loss };
   }
   const peer = PEERS[engine];
@@ -395,7 +405,7 @@ function operand(n, salt) {
 
 /** One timed run of n x n products: GFLOP/s. */
 async function matmul(n, engine, seconds) {
-  if (OURS[engine]) return benchMatmul(n, OURS[engine].matmul, seconds);
+  if (OURS[engine]) return ours(engine).benchMatmul(n, OURS[engine].matmul, seconds);
   if (!engine.startsWith("tfjs-")) throw new Error(`${engine} has no matrix product`);
   await useTf(engine.slice(5));
   const a = tf.tensor2d(operand(n, 0), [n, n]);
@@ -430,6 +440,7 @@ async function info() {
   return {
     userAgent: navigator.userAgent,
     crossOriginIsolated,
+    relaxedSimd,
     hardwareConcurrency: navigator.hardwareConcurrency,
     tfjs: { versions: tf.version, wasm: wasmInfo, prod: tf.env().getBool("PROD") },
   };

@@ -24,6 +24,7 @@ const PKG = Object.fromEntries(
 
 const LABELS = {
   "ours-f32-simd": "ours, f32, SIMD kernel",
+  "ours-f32-simd128": "ours, f32, SIMD kernel, plain simd128 build",
   "ours-f32-scalar": "ours, f32, scalar kernel",
   "ours-f64": "ours, f64",
   "ours-f32-ndarray": "ours, f32, ndarray general_mat_mul",
@@ -33,7 +34,7 @@ const LABELS = {
   brainjs: `brain.js ${PKG["brain.js"]}`,
   "brainjs-1": `brain.js ${PKG["brain.js-1"]}`,
 };
-const OURS = ["ours-f32-simd", "ours-f32-scalar", "ours-f64"];
+const OURS = ["ours-f32-simd", "ours-f32-simd128", "ours-f32-scalar", "ours-f64"];
 const TRAIN_ENGINES = [...OURS, "tfjs-wasm", "tfjs-cpu", "convnetjs", "brainjs-1", "brainjs"];
 const MATMUL_ENGINES = [...OURS, "ours-f32-ndarray", "tfjs-wasm", "tfjs-cpu"];
 const PEERS = TRAIN_ENGINES.filter((e) => !OURS.includes(e));
@@ -162,8 +163,10 @@ function targetLine(name, ok, detail, best = "") {
 }
 
 async function main() {
-  const wasmPath = here("../www/pkg/backprop_lab_bg.wasm");
-  const wasmBytes = readFileSync(wasmPath);
+  // The page loads one of two builds (www/simd.js); the larger is the one measured.
+  const wasmBytes = ["backprop_lab_bg.wasm", "backprop_lab_relaxed_bg.wasm"]
+    .map((f) => readFileSync(here(`../www/pkg/${f}`)))
+    .reduce((a, b) => (b.length > a.length ? b : a));
   const wasmRaw = wasmBytes.length;
   const wasmGzip = gzipSync(wasmBytes, { level: 9 }).length;
 
@@ -309,7 +312,7 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
 - Browser: Chromium ${chromiumVersion} (\`/usr/bin/chromium\`, headless, launched by playwright-core ${PKG["playwright-core"]}),
   page cross-origin isolated: ${info.crossOriginIsolated}. User agent: \`${info.userAgent}\`.
 - Node ${process.version}; ${rustc}; ${bindgen}.
-- Ours: backprop-lab commit ${commit}${dirty ? " with uncommitted changes in the work tree" : ""}, the engine workloads from \`bench/pkg\` (\`FEATURES=bench scripts/build\`: the page's engine plus the timed entry points), the page and its size from \`www/pkg/backprop_lab_bg.wasm\` built by \`scripts/build\` (release, \`+simd128\`), which carries no bench code.
+- Ours: backprop-lab commit ${commit}${dirty ? " with uncommitted changes in the work tree" : ""}, the engine workloads from \`bench/pkg\` (\`FEATURES=bench scripts/build\`: the page's engine plus the timed entry points), the page and its size from \`www/pkg\` built by \`scripts/build\` (release), which carries no bench code. Each is built twice, \`+simd128\` and \`+simd128,+relaxed-simd\` (fused multiply-adds); the page and the bench load the relaxed build where \`WebAssembly.validate\` accepts relaxed SIMD (\`www/simd.js\`; here: ${info.relaxedSimd}), and the bench times the plain simd128 build beside it ("plain simd128 build"). The size given is the larger of the two.
 - Peers (npm, exact versions from \`bench/package-lock.json\`, loaded as the packages' own browser scripts from \`bench/node_modules\`, no bundler):
   @tensorflow/tfjs-core ${PKG["@tensorflow/tfjs-core"]} and @tensorflow/tfjs-backend-cpu ${PKG["@tensorflow/tfjs-backend-cpu"]}, as bundled in
   @tensorflow/tfjs ${PKG["@tensorflow/tfjs"]}'s \`dist/tf.min.js\` (the page reports tfjs-core ${info.tfjs.versions["tfjs-core"]}, tfjs-backend-cpu ${info.tfjs.versions["tfjs-backend-cpu"]}; see below why),

@@ -18,9 +18,10 @@ const NUM: [f32; 4] = [0.999_999_9, 0.129_339_58, 2.959_976_4e-3, 1.152_637_4e-5
 const DEN: [f32; 4] = [0.462_671_85, 2.385_206_1e-2, 2.399_412_9e-4, 2.490_779_7e-7];
 
 /// x num(x^2) / den(x^2) for an x already clamped to [-CLAMP, CLAMP], in any type with
-/// the arithmetic (f32, or four lanes of it, the coefficients made by `splat`).
+/// the arithmetic (f32, or four lanes of it, the coefficients made by `splat`), each
+/// Horner step p x^2 + c by `madd(p, x^2, c)` (fused where the lanes have it).
 #[inline(always)]
-pub fn rational<V>(x: V, splat: impl Fn(f32) -> V) -> V
+pub fn rational<V>(x: V, splat: impl Fn(f32) -> V, madd: impl Fn(V, V, V) -> V) -> V
 where
     V: Copy + Add<Output = V> + Mul<Output = V> + Div<Output = V>,
 {
@@ -28,18 +29,18 @@ where
     let num = NUM[..3]
         .iter()
         .rev()
-        .fold(splat(NUM[3]), |p, &c| p * x2 + splat(c));
+        .fold(splat(NUM[3]), |p, &c| madd(p, x2, splat(c)));
     let den = DEN[..3]
         .iter()
         .rev()
-        .fold(splat(DEN[3]), |p, &c| p * x2 + splat(c));
-    x * num / (den * x2 + splat(1.0))
+        .fold(splat(DEN[3]), |p, &c| madd(p, x2, splat(c)));
+    x * num / madd(den, x2, splat(1.0))
 }
 
 /// The scalar reference: tanh z by [`rational`], z clamped first.
 #[inline]
 pub fn tanh_rational(z: f32) -> f32 {
-    rational(z.clamp(-CLAMP, CLAMP), |c| c)
+    rational(z.clamp(-CLAMP, CLAMP), |c| c, |p, x2, c| p * x2 + c)
 }
 
 #[cfg(test)]
