@@ -1,10 +1,16 @@
 // The bench page's side of scripts/bench: every engine behind one small interface, on
 // data and initial weights that our engine generates once. bench/run.mjs drives it
 // through `window.bench`, one timed run per call, so it can interleave the engines.
-/* global tf, convnetjs, brain */
+/* global tf, convnetjs, brain, brain1 */
 import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backprop_lab.js";
+// The same glue a second time (another module instance, through the query) for the plain
+// simd128 build, so both builds are timed side by side where relaxed SIMD runs.
+import initPlain, * as plain from "./pkg/backprop_lab.js?plain";
+import { moduleFile, relaxedSimd } from "../www/simd.js";
 
-const wasm = await init();
+const wasm = await init({ module_or_path: new URL(`./pkg/${moduleFile}`, import.meta.url) });
+await initPlain({ module_or_path: new URL("./pkg/backprop_lab_bg.wasm", import.meta.url) });
+const OUR_API = { benchEpochs, benchLearning, benchMatmul };
 const digits = new Uint8Array(await (await fetch("../www/data/digits.bin")).arrayBuffer());
 
 /** The workloads: the Lab configuration our engine trains; the peers copy its data. */
@@ -41,10 +47,14 @@ const WORKLOADS = {
  * the benchMatmul variant (the last one, ndarray's product, only multiplies). */
 const OURS = {
   "ours-f32-simd": { precision: "f32", kernel: "simd", matmul: "f32-simd" },
+  "ours-f32-simd128": { precision: "f32", kernel: "simd", matmul: "f32-simd", api: plain },
   "ours-f32-scalar": { precision: "f32", kernel: "scalar", matmul: "f32-scalar" },
   "ours-f64": { precision: "f64", kernel: null, matmul: "f64" },
   "ours-f32-ndarray": { precision: "f32", kernel: null, matmul: "f32" },
 };
+
+/** The module an engine of ours runs in: the page's build, or the plain simd128 one. */
+const ours = (engine) => OURS[engine].api ?? OUR_API;
 
 function ourConfig(w, engine) {
   const c = structuredClone(WORKLOADS[w].config);
@@ -195,21 +205,25 @@ function tfModel(p) {
   const cost = p.loss === "mse"
     ? (out, target) => tf.mul(tf.mean(tf.sum(tf.square(tf.sub(out, target)), 1)), 0.5)
     : (out, target) => tf.losses.softmaxCrossEntropy(target, out);
+  // The mini-batches as tensors built once, before any timing (TF.js's advice: no
+  // per-step allocation): one shuffle cuts the rows into batches, and every epoch
+  // visits those batches in a fresh order, one optimizer.minimize each.
   const next = rng(7);
   const order = Int32Array.from({ length: p.rows }, (_, i) => i);
+  shuffle(order, next);
+  const batches = [];
+  for (let s = 0; s < p.rows; s += p.batch) {
+    const idx = tf.tensor1d(order.slice(s, Math.min(p.rows, s + p.batch)), "int32");
+    batches.push({ xb: tf.gather(xs, idx), yb: tf.gather(ys, idx) });
+    idx.dispose();
+  }
+  const visit = Int32Array.from(batches, (_, i) => i);
+  const step = ({ xb, yb }) => opt.minimize(() => cost(forward(xb), yb), false, list);
   return {
     kind: "scores",
     epoch() {
-      shuffle(order, next);
-      for (let s = 0; s < p.rows; s += p.batch) {
-        const idx = order.slice(s, Math.min(p.rows, s + p.batch));
-        tf.tidy(() => {
-          const it = tf.tensor1d(idx, "int32");
-          const xb = tf.gather(xs, it);
-          const yb = tf.gather(ys, it);
-          opt.minimize(() => cost(forward(xb), yb), false, list);
-        });
-      }
+      shuffle(visit, next);
+      for (const b of visit) step(batches[b]);
     },
     predict() {
       const t = tf.tidy(() => forward(xs));
@@ -218,7 +232,7 @@ function tfModel(p) {
       return out;
     },
     dispose() {
-      tf.dispose([...list, xs, ys]);
+      tf.dispose([...list, xs, ys, ...batches.flatMap((b) => [b.xb, b.yb])]);
       opt.dispose();
     },
   };
@@ -272,17 +286,19 @@ function convnetModel(p) {
   };
 }
 
-// ---- brain.js: NeuralNetwork and its own train() loop (online: one update per example,
-// the same activation on every layer, squared error).
+// ---- brain.js (1.6.1 and the 2.0.0 beta): NeuralNetwork and its own train() loop
+// (online: one update per example, the same activation on every layer, squared error).
 
-function brainModel(p) {
+function brainModel(p, lib) {
   const act = p.layers[0].activation;
-  const net = new brain.NeuralNetwork({
+  const net = new lib.NeuralNetwork({
     inputSize: p.f,
     hiddenLayers: p.layers.slice(0, -1).map((l) => l.units),
     outputSize: p.k,
     activation: act,
   });
+  // 1.6.1 takes its sizes from the first training row unless they are set.
+  if (lib === brain1) net.sizes = [p.f, ...p.layers.map((l) => l.units)];
   net.initialize();
   p.layers.forEach((l, n) => {
     for (let j = 0; j < l.units; j++) {
@@ -327,7 +343,8 @@ const PEERS = {
   "tfjs-wasm": { make: tfModel, setup: () => useTf("wasm") },
   "tfjs-cpu": { make: tfModel, setup: () => useTf("cpu") },
   convnetjs: { make: convnetModel, setup: async () => {} },
-  brainjs: { make: brainModel, setup: async () => {} },
+  brainjs: { make: (p) => brainModel(p, brain), setup: async () => {} },
+  "brainjs-1": { make: (p) => brainModel(p, brain1), setup: async () => {} },
 };
 
 function timeEpochs(model, seconds) {
@@ -346,7 +363,7 @@ function timeEpochs(model, seconds) {
 /** One timed run: epochs per second of `engine` on workload `w`. */
 async function run(w, engine, seconds) {
   const p = prepared[w];
-  if (OURS[engine]) return benchEpochs(ourConfig(w, engine), OURS[engine].precision, seconds, WORKLOADS[w].bytes());
+  if (OURS[engine]) return ours(engine).benchEpochs(ourConfig(w, engine), OURS[engine].precision, seconds, WORKLOADS[w].bytes());
   const peer = PEERS[engine];
   await peer.setup();
   const model = peer.make(p);
@@ -362,7 +379,7 @@ async function run(w, engine, seconds) {
 async function learn(w, engine) {
   const p = prepared[w];
   if (OURS[engine]) {
-    const [before, after, accuracy] = benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
+    const [before, after, accuracy] = ours(engine).benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
     return { before, after, accuracy, epochs: p.learnEpochs, loss: p.loss };
   }
   const peer = PEERS[engine];
@@ -388,7 +405,7 @@ function operand(n, salt) {
 
 /** One timed run of n x n products: GFLOP/s. */
 async function matmul(n, engine, seconds) {
-  if (OURS[engine]) return benchMatmul(n, OURS[engine].matmul, seconds);
+  if (OURS[engine]) return ours(engine).benchMatmul(n, OURS[engine].matmul, seconds);
   if (!engine.startsWith("tfjs-")) throw new Error(`${engine} has no matrix product`);
   await useTf(engine.slice(5));
   const a = tf.tensor2d(operand(n, 0), [n, n]);
@@ -423,6 +440,7 @@ async function info() {
   return {
     userAgent: navigator.userAgent,
     crossOriginIsolated,
+    relaxedSimd,
     hardwareConcurrency: navigator.hardwareConcurrency,
     tfjs: { versions: tf.version, wasm: wasmInfo, prod: tf.env().getBool("PROD") },
   };

@@ -1,9 +1,13 @@
 // Loads the wasm module once and offers typed-array views over its memory. Views must
 // be made afresh after any engine call that may allocate (memory growth detaches them).
 import init, * as api from "./pkg/backprop_lab.js";
+import { moduleFile, relaxedSimd } from "./simd.js";
 
-/** The compiled engine, shared with the training worker so it is compiled once. */
-export const module = await WebAssembly.compileStreaming(fetch(new URL("./pkg/backprop_lab_bg.wasm", import.meta.url)));
+export { relaxedSimd };
+
+/** The compiled engine (the relaxed-SIMD build where the browser has it, see simd.js),
+ * shared with the training worker so it is compiled once and both run the same build. */
+export const module = await WebAssembly.compileStreaming(fetch(new URL(`./pkg/${moduleFile}`, import.meta.url)));
 export const wasm = await init({ module_or_path: module });
 export const { Lab, evaluate, gradientCheck } = api;
 export const encodeLink = api.encodeLink;

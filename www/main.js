@@ -2,7 +2,7 @@
 // session; training runs in a worker (www/training-worker.js) on a Trainer grown from
 // the Lab's seed, and each frame shows what it sent back and redraws what changed
 // (www/pictures.js), at most 30 times a second while training.
-import { wasm, module, lastPanic } from "./engine.js";
+import { wasm, module, lastPanic, relaxedSimd } from "./engine.js";
 import { app, $ } from "./app.js";
 import { TrainingWorker } from "./training.js";
 import { Timeline } from "./timeline.js";
@@ -125,6 +125,8 @@ window.addEventListener("pagehide", () => {
 /** For the browser tests and the benchmark. */
 window.backpropLab = {
   memory: wasm.memory,
+  /** The engine build running here (www/simd.js). */
+  simd: relaxedSimd ? "relaxed" : "simd128",
   stats: () => ({ ...app.stats, epoch: app.lab?.epoch() ?? 0, steps: app.lab?.steps() ?? 0 }),
   lab: () => app.lab,
   state: () => app.state,

@@ -9,7 +9,7 @@ use backprop_lab::engine::dataset::csv;
 use backprop_lab::engine::ledger::{chain, ledger, Extras, Param};
 use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::nudge::sweep;
-use backprop_lab::engine::optim::{OptimState, Optimizer};
+use backprop_lab::engine::optim::{OptimState, Optimizer, UpdateReport};
 use common::seed_examples;
 use serde_json::Value;
 
@@ -89,7 +89,12 @@ fn the_ledgers_update_is_w_minus_lr_times_its_gradient() {
         // The step the engine's optimiser takes with the same gradients.
         let (_, _, grads) = net.cost_and_gradients(x.view(), y.view()).unwrap();
         let mut stepped = net.clone();
-        OptimState::new(Optimizer::Sgd, net).step(&mut stepped, &grads, lr);
+        OptimState::new(Optimizer::Sgd, net).step(
+            &mut stepped,
+            &grads,
+            lr,
+            &mut UpdateReport::default(),
+        );
         let mut moved = 0;
         for (k, u) in layers.iter().enumerate() {
             let n = k + 1;

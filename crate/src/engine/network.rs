@@ -8,7 +8,6 @@ use super::flat::{flat, flat_mut};
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::number::kernel::Kernel;
-use super::number::reduce::sum_squares;
 use super::number::Real;
 pub use super::ops::spec::LayerSpec;
 use super::ops::{Mode, Op, Outputs, Pass, Saved, Shape, Tensor};
@@ -205,16 +204,6 @@ impl<T: Real> Gradients<T> {
         self.params[l][1]
             .vector()
             .expect("the second parameter is a bias vector")
-    }
-
-    /// Euclidean norm of layer `l`'s gradient (all its parameters together).
-    pub fn layer_norm(&self, l: usize) -> f64 {
-        self.params[l]
-            .iter()
-            .map(|g| sum_squares(&g.values))
-            .fold(T::zero(), |s, v| s + v)
-            .to_f64()
-            .sqrt()
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::error::{EngineError, Result};
 use super::network::{Gradients, Network};
+use super::number::reduce::{descend_measured, Measured};
 use super::number::Real;
 use super::ops::Tensor;
 
@@ -68,11 +69,22 @@ pub struct OptimState<T> {
     v: Vec<Vec<Tensor<T>>>,
 }
 
-/// p -= lr g over slices, which the compiler vectorises (ndarray's general zip does not).
-fn descend<T: Real>(p: &mut [T], g: &[T], lr: T) {
-    for (p, &g) in p.iter_mut().zip(g) {
-        *p -= lr * g;
-    }
+/// What the trainer records of one update: the Euclidean norm of each layer's
+/// gradient, and whether every parameter stayed finite. [`OptimState::step`] measures
+/// both in its pass over the parameters.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateReport {
+    /// ||dC/dtheta|| of each layer (all its parameters together).
+    pub grad_norms: Vec<f64>,
+    /// Whether every parameter is finite after the update.
+    pub finite: bool,
+}
+
+/// Adds g^2 and p * 0 (0 for a finite p, NaN otherwise) of one updated value to `m`.
+#[inline(always)]
+fn measure<T: Real>(m: &mut Measured<T>, p: T, g: T) {
+    m.grad_squares += g * g;
+    m.overflow += p * T::zero();
 }
 
 impl<T: Real> OptimState<T> {
@@ -96,25 +108,41 @@ impl<T: Real> OptimState<T> {
         }
     }
 
-    /// Applies one update with learning rate `lr`.
-    pub fn step(&mut self, net: &mut Network<T>, grads: &Gradients<T>, lr: f64) {
+    /// Applies one update with learning rate `lr`, measuring into `report` (its norms
+    /// resized to the layers) in the same pass: each layer's gradient norm, and whether
+    /// every parameter is still finite.
+    pub fn step(
+        &mut self,
+        net: &mut Network<T>,
+        grads: &Gradients<T>,
+        lr: f64,
+        report: &mut UpdateReport,
+    ) {
+        report.grad_norms.resize(net.layers.len(), 0.0);
+        let mut overflow = T::zero();
         let lr_t = T::from_f64(lr);
         if let Optimizer::Adam { beta1, beta2, .. } = self.rule {
             self.beta_powers.0 *= beta1;
             self.beta_powers.1 *= beta2;
         }
         for (l, op) in net.layers.iter_mut().enumerate() {
+            let mut layer_squares = T::zero();
             for (p, g) in grads.params[l].iter().enumerate() {
                 let w = op.param_mut(p);
                 let g = &g.values[..];
+                let mut seen = Measured {
+                    grad_squares: T::zero(),
+                    overflow: T::zero(),
+                };
                 match self.rule {
-                    Optimizer::Sgd => descend(w, g, lr_t),
+                    Optimizer::Sgd => seen = descend_measured(w, g, lr_t),
                     Optimizer::Momentum { beta } => {
                         let beta = T::from_f64(beta);
                         let m = &mut self.m[l][p].values;
                         for ((w, v), &g) in w.iter_mut().zip(m).zip(g) {
                             *v = beta * *v - lr_t * g;
                             *w += *v;
+                            measure(&mut seen, *w, g);
                         }
                     }
                     Optimizer::Adam { beta1, beta2, eps } => {
@@ -129,10 +157,15 @@ impl<T: Real> OptimState<T> {
                             *m = b1 * *m + one_b1 * g;
                             *v = b2 * *v + one_b2 * g * g;
                             *w -= lr_t * (*m * c1) / ((*v * c2).sqrt() + e);
+                            measure(&mut seen, *w, g);
                         }
                     }
                 }
+                layer_squares += seen.grad_squares;
+                overflow += seen.overflow;
             }
+            report.grad_norms[l] = layer_squares.to_f64().sqrt();
         }
+        report.finite = overflow == T::zero();
     }
 }

@@ -8,9 +8,8 @@ use super::error::{EngineError, Result};
 use super::flat::flat;
 use super::guard::{Blowup, Guard};
 use super::network::{Gradients, Network, Trace};
-use super::number::reduce::all_finite;
 use super::number::Real;
-use super::optim::{OptimState, Optimizer};
+use super::optim::{OptimState, Optimizer, UpdateReport};
 use super::step::Step;
 use super::timeline::{Moment, Timeline};
 use ndarray::{s, Array2};
@@ -329,6 +328,8 @@ pub struct Trainer<T: Real> {
     epoch_correct: u64,
     epoch_seen: u64,
     epoch_grad: Vec<f64>,
+    /// The last update's gradient norms and overflow check, buffers kept across steps.
+    update: UpdateReport,
     last_val: Option<Metrics>,
     last_good: Network<T>,
     val_trace: Trace<T>,
@@ -389,6 +390,7 @@ impl<T: Real> Trainer<T> {
             epoch_correct: 0,
             epoch_seen: 0,
             epoch_grad: vec![0.0; layers],
+            update: UpdateReport::default(),
             last_val: None,
             last_good: net.clone(),
             val_trace: Trace::new(&net, val.len()),
@@ -544,13 +546,9 @@ impl<T: Real> Trainer<T> {
             return Err(self.diverged(&format!("the cost became {cost}"), self.steps + 1));
         }
         self.epoch_correct += outcome.correct;
-        self.opt.step(&mut self.net, &self.grads, self.lr);
-        let finite = self
-            .net
-            .layers
-            .iter()
-            .all(|op| (0..op.params().len()).all(|p| all_finite(op.param(p))));
-        if !finite {
+        self.opt
+            .step(&mut self.net, &self.grads, self.lr, &mut self.update);
+        if !self.update.finite {
             self.restore_last_good();
             let what = format!(
                 "a weight overflowed (the weights are back to the end of epoch {})",
@@ -563,8 +561,8 @@ impl<T: Real> Trainer<T> {
         self.epoch_loss += cost;
         self.epoch_batches += 1;
         self.epoch_seen += n as u64;
-        for (l, acc) in self.epoch_grad.iter_mut().enumerate() {
-            *acc += self.grads.layer_norm(l);
+        for (acc, norm) in self.epoch_grad.iter_mut().zip(&self.update.grad_norms) {
+            *acc += norm;
         }
         self.cursor += n;
         let mut blowup = self.guard.cost(cost);

@@ -117,7 +117,7 @@ fn block4x4<T: Real>(a: &[T], b: &[T], r: usize, j: usize, k: usize, k4: usize) 
             std::array::from_fn(|d| unsafe { T::Lanes::load_at(b, (j + d) * k + i) });
         for dr in 0..4 {
             for dj in 0..4 {
-                s[dr][dj] = s[dr][dj] + av[dr] * bv[dj];
+                s[dr][dj] = s[dr][dj].mul_add(av[dr], bv[dj]);
             }
         }
         i += 4;
@@ -141,7 +141,7 @@ fn dot_into<T: Real>(
         .chunks_exact(4)
         .zip(bj[..k4].chunks_exact(4))
         .fold(T::Lanes::splat(T::zero()), |s, (x, y)| {
-            s + T::Lanes::load(x) * T::Lanes::load(y)
+            s.mul_add(T::Lanes::load(x), T::Lanes::load(y))
         });
     let mut s = lanes.sum();
     for i in k4..k {

@@ -250,7 +250,7 @@ fn rows_block<'a, T: Real, const W: usize>(
         let s = T::Lanes::splat(x);
         for (t, a) in acc.iter_mut().enumerate() {
             // SAFETY: br holds q values and j + 4W <= q (asserted above).
-            *a = *a + s * unsafe { T::Lanes::load_at(br, j + 4 * t) };
+            *a = a.mul_add(s, unsafe { T::Lanes::load_at(br, j + 4 * t) });
         }
     }
     for (t, a) in acc.iter().enumerate() {
@@ -280,7 +280,7 @@ fn rows4_block<T: Real, const W: usize>(
         for (row, &xv) in acc.iter_mut().zip(&x) {
             let s = T::Lanes::splat(xv);
             for (a, &bw) in row.iter_mut().zip(&bv) {
-                *a = *a + s * bw;
+                *a = a.mul_add(s, bw);
             }
         }
     }

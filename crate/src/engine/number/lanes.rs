@@ -32,6 +32,13 @@ pub trait Lanes<T: Copy + Default>:
     /// # Safety
     /// `at + 4 <= s.len()`.
     unsafe fn store_at(self, s: &mut [T], at: usize);
+    /// self + a b of each lane: one fused multiply-add in a module built with
+    /// relaxed SIMD (rounded once, where the plain build rounds the product and the
+    /// sum; either is within the f32 tolerances), a multiply and an add otherwise.
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        self + a * b
+    }
     /// The sum of the lanes.
     fn sum(self) -> T;
     /// The sums of the lanes of four values, as four lanes: cheaper than four
@@ -244,6 +251,11 @@ mod simd {
             // SAFETY: as in `load_at`.
             unsafe { v128_store(s.as_mut_ptr().add(at) as *mut v128, self.0) }
         }
+        #[cfg(target_feature = "relaxed-simd")]
+        #[inline(always)]
+        fn mul_add(self, a: Self, b: Self) -> Self {
+            F32x4(f32x4_relaxed_madd(a.0, b.0, self.0))
+        }
         #[inline(always)]
         fn sum(self) -> f32 {
             let v = self.0;
@@ -272,7 +284,7 @@ mod simd {
         fn tanh(self) -> Self {
             // pmin and pmax are one instruction each and keep a NaN z.
             let x = f32x4_pmin(f32x4_pmax(self.0, f32x4_splat(-CLAMP)), f32x4_splat(CLAMP));
-            rational(F32x4(x), F32x4::splat)
+            rational(F32x4(x), F32x4::splat, |p, x2, c| c.mul_add(p, x2))
         }
         #[inline(always)]
         fn relu(self) -> Self {

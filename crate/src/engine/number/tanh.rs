@@ -1,50 +1,46 @@
-//! The fast tanh: a rational approximation accurate to a few f32 ulp (largest error
-//! 4e-7 near |z| = 8, about 1e-7 relative near 0), because the libm call is the largest
-//! single cost of a narrow tanh network. One polynomial serves the scalar reference and
-//! the lanes ([`rational`] is generic over the arithmetic), so the two cannot drift apart.
+//! The fast tanh: a rational approximation accurate to 4.5e-7 relative to tanh z
+//! (within the 5e-7 the activation tests hold every f32 tanh to), because the libm call is the largest single cost of a narrow tanh
+//! network, and inside the panel step the tanh is still a third of the arithmetic. One
+//! formula serves the scalar reference and the lanes ([`rational`] is generic over the
+//! arithmetic), so the two cannot drift apart. The f64 paths keep libm's exact tanh.
 
 use std::ops::{Add, Div, Mul};
 
 /// Where f32 tanh rounds to +-1: inputs are clamped to it first.
 pub const CLAMP: f32 = 7.905_311;
 
-/// Numerator coefficients of x^1, x^3, ..., x^13 (published with Eigen's float tanh).
-const NUM: [f32; 7] = [
-    4.893_524_6e-3,
-    6.372_619_5e-4,
-    1.485_722_4e-5,
-    5.122_297_3e-8,
-    -8.604_672e-11,
-    2.000_188e-13,
-    -2.760_768_4e-16,
-];
-/// Denominator coefficients of x^0, x^2, x^4, x^6.
-const DEN: [f32; 4] = [4.893_525e-3, 2.268_434_7e-3, 1.185_347_1e-4, 1.198_258_4e-6];
+/// Numerator coefficients of x^1, x^3, x^5, x^7: a degree-7 over degree-8 rational
+/// fitted to tanh on [0, CLAMP] for the least largest relative error (Lawson's
+/// iteration), rounded to f32. Seven multiply-adds, where the degree-13 over degree-6
+/// one it replaces took nine.
+const NUM: [f32; 4] = [0.999_999_9, 0.129_339_58, 2.959_976_4e-3, 1.152_637_4e-5];
+/// Denominator coefficients of x^2, x^4, x^6, x^8 (the constant term is 1).
+const DEN: [f32; 4] = [0.462_671_85, 2.385_206_1e-2, 2.399_412_9e-4, 2.490_779_7e-7];
 
-/// x num(x^2) / den(x^2) for an x already clamped to [-CLAMP, CLAMP]: an odd degree-13
-/// polynomial over an even degree-6 one, in any type with the arithmetic (f32, or four
-/// lanes of it, the coefficients made by `splat`).
+/// x num(x^2) / den(x^2) for an x already clamped to [-CLAMP, CLAMP], in any type with
+/// the arithmetic (f32, or four lanes of it, the coefficients made by `splat`), each
+/// Horner step p x^2 + c by `madd(p, x^2, c)` (fused where the lanes have it).
 #[inline(always)]
-pub fn rational<V>(x: V, splat: impl Fn(f32) -> V) -> V
+pub fn rational<V>(x: V, splat: impl Fn(f32) -> V, madd: impl Fn(V, V, V) -> V) -> V
 where
     V: Copy + Add<Output = V> + Mul<Output = V> + Div<Output = V>,
 {
     let x2 = x * x;
-    let num = NUM[..6]
+    let num = NUM[..3]
         .iter()
         .rev()
-        .fold(splat(NUM[6]), |p, &c| p * x2 + splat(c));
+        .fold(splat(NUM[3]), |p, &c| madd(p, x2, splat(c)));
     let den = DEN[..3]
         .iter()
         .rev()
-        .fold(splat(DEN[3]), |p, &c| p * x2 + splat(c));
-    x * num / den
+        .fold(splat(DEN[3]), |p, &c| madd(p, x2, splat(c)));
+    x * num / madd(den, x2, splat(1.0))
 }
 
 /// The scalar reference: tanh z by [`rational`], z clamped first.
 #[inline]
 pub fn tanh_rational(z: f32) -> f32 {
-    rational(z.clamp(-CLAMP, CLAMP), |c| c)
+    rational(z.clamp(-CLAMP, CLAMP), |c| c, |p, x2, c| p * x2 + c)
 }
 
 #[cfg(test)]
@@ -52,15 +48,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_rational_tanh_is_within_a_few_ulp_everywhere() {
-        for i in -200_000..=200_000 {
+    fn the_rational_tanh_is_within_5e_7_relative_everywhere_and_never_past_one() {
+        let mut worst = 0f64;
+        for i in -240_000..=240_000 {
             let x = i as f32 * 5e-5;
             let exact = f64::from(x).tanh();
-            let err = (f64::from(tanh_rational(x)) - exact).abs();
-            assert!(err <= 5e-7 * exact.abs(), "tanh({x}), exact {exact}");
+            let got = tanh_rational(x);
+            let err = (f64::from(got) - exact).abs();
+            assert!(
+                err <= 5e-7 * exact.abs(),
+                "tanh({x}) = {got}, exact {exact}"
+            );
+            assert!(got.abs() <= 1.0, "tanh({x}) = {got}");
+            worst = worst.max(err);
         }
+        // The bound is the fit's, not a loose one: the largest error is close to it.
+        assert!(worst > 3e-7, "{worst}");
         for big in [-1e30f32, -9.0, 9.0, 1e30] {
             assert!((tanh_rational(big) - big.signum()).abs() <= 5e-7, "{big}");
         }
+        assert!(tanh_rational(f32::NAN).is_nan());
     }
 }

@@ -165,7 +165,12 @@ impl<T: Real> Panels<T> {
         let d = &mut self.delta[last - 1][..outputs * lanes];
         let cost = loss.panel(a, y, lanes, panel.len(), scale, d, &mut self.rows);
         let mut correct = 0;
-        if let Some(labels) = rows.labels {
+        if let (Some(labels), 1) = (rows.labels, outputs) {
+            // One output: its lane is the row, no copy needed.
+            for (out, &row) in a.chunks_exact(1).zip(panel) {
+                correct += u64::from(loss.class_of(out) == labels[row]);
+            }
+        } else if let Some(labels) = rows.labels {
             let out = &mut self.rows[..outputs];
             for (e, &row) in panel.iter().enumerate() {
                 for (o, lane) in out.iter_mut().zip(a.chunks_exact(lanes)) {
@@ -207,7 +212,7 @@ fn forward<T: Real, const NV: usize>(
         for (&wji, ai) in wj.iter().zip(a_prev.chunks_exact(lanes)) {
             let s = T::Lanes::splat(wji);
             for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = *acc + s * T::Lanes::load(&ai[4 * v..]);
+                *acc = acc.mul_add(s, T::Lanes::load(&ai[4 * v..]));
             }
         }
         for (v, &acc) in acc.iter().enumerate() {
@@ -257,7 +262,7 @@ fn backward<T: Real, const NV: usize>(
         *dbj = add(*dbj, d.iter().skip(1).fold(d[0], |s, &x| s + x).sum());
         let dot = |ai: &[T]| {
             (1..NV).fold(d[0] * T::Lanes::load(ai), |s, v| {
-                s + d[v] * T::Lanes::load(&ai[4 * v..])
+                s.mul_add(d[v], T::Lanes::load(&ai[4 * v..]))
             })
         };
         // Four weights at a time, so that their dot products share one reduction.
@@ -287,7 +292,7 @@ fn backward<T: Real, const NV: usize>(
             for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {
                 let s = T::Lanes::splat(wj[i]);
                 for (v, acc) in acc.iter_mut().enumerate() {
-                    *acc = *acc + s * T::Lanes::load(&dj[4 * v..]);
+                    *acc = acc.mul_add(s, T::Lanes::load(&dj[4 * v..]));
                 }
             }
             for (v, acc) in acc.iter().enumerate() {
