@@ -4,6 +4,9 @@
 // scrolling on a laptop and a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { start, ready, maxPace } from "./browser/harness.mjs";
 
 let h;
@@ -164,6 +167,33 @@ test("messages stack at most two deep and notes fade", async () => {
   assert.deepEqual(await texts(), ["an error", "third note"], "the error stays, the older notes go");
   await page.waitForTimeout(10500);
   assert.deepEqual(await texts(), ["an error"], "the note faded, the error stays");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a model wider than the layer editor offers loads; one beyond the engine's limit says why once and keeps the network", async () => {
+  const maker = await open();
+  const link = await maker.evaluate(async () => (await import("./www/engine.js")).encodeLink(JSON.stringify({ network: { hidden: [{ units: 200, activation: "tanh" }] } })));
+  await maker.goto(`${h.url}#s=${link}`);
+  await maker.reload();
+  await ready(maker);
+  const model = JSON.parse(await maker.evaluate(() => window.backpropLab.lab().exportModel()));
+  const dir = mkdtempSync(join(tmpdir(), "backprop-lab-a11y-"));
+  writeFileSync(join(dir, "wide.json"), JSON.stringify(model));
+  const n = 1100;
+  model.layers[0] = { ...model.layers[0], units: n, weights: Array(n).fill([0.1, 0.2]), biases: Array(n).fill(0) };
+  model.layers[1].weights = [Array(n).fill(0.01)];
+  model.training.network.hidden[0].units = n;
+  writeFileSync(join(dir, "too-wide.json"), JSON.stringify(model));
+  const page = await open();
+  await page.setInputFiles("#import-file", join(dir, "wide.json"));
+  await page.waitForFunction(() => window.backpropLab.lab().layerSizes()[1] === 200);
+  assert.match(await page.textContent(".layer output"), /^200 units$/);
+  await page.setInputFiles("#import-file", join(dir, "too-wide.json"));
+  await page.waitForFunction(() => /Could not load these weights/.test(document.getElementById("messages").textContent));
+  const shown = await page.$$eval("#messages .message p", (ps) => ps.map((p) => p.textContent));
+  assert.equal(shown.filter((t) => /too-wide|Could not load/.test(t)).length, 1, `one message about the file: ${JSON.stringify(shown)}`);
+  assert.match(shown.at(-1), /units must be a whole number from 1 to 1024, got 1100\. The network on screen is unchanged\./);
+  assert.deepEqual(await page.evaluate(() => Array.from(window.backpropLab.lab().layerSizes())), [2, 200, 1], "the network on screen stays");
   assert.deepEqual(page.errors, []);
 });
 

@@ -24,9 +24,10 @@ export const discardOk = (what) =>
   !hasTraining() || confirm(`${what}\n\nThe trained network will be discarded. To keep it, choose Cancel and then Export weights.`);
 
 /** Builds a Lab for `s`. `keepWeights` carries the weights and the whole run (counters,
- * curves, timeline) into it; `model` and `run` bring saved ones. Returns whether it
- * was built. */
-export async function build(s, { keepWeights = false, model = null, run = null } = {}) {
+ * curves, timeline) into it; `model` and `run` bring saved ones. With `modelRequired`
+ * (an imported file) weights that do not load leave the old Lab as it was, and say
+ * why, instead of building without them. Returns whether it was built. */
+export async function build(s, { keepWeights = false, model = null, run = null, modelRequired = false } = {}) {
   let next;
   try {
     next = new Lab(S.engineConfig(s), (await dataBytes(s)) ?? undefined);
@@ -40,6 +41,11 @@ export async function build(s, { keepWeights = false, model = null, run = null }
     try {
       next.importWeights(model);
     } catch (e) {
+      if (modelRequired) {
+        next.free();
+        message(`Could not load these weights: ${errorText(e)}. The network on screen is unchanged.`);
+        return false;
+      }
       message(`The saved weights were not loaded: ${errorText(e)}`, { kind: "note" });
     }
   }

@@ -3,7 +3,7 @@
 
 use crate::engine::grid::Palette;
 use crate::engine::train::{History, Series};
-use plotters::coord::combinators::LogCoord;
+use plotters::coord::combinators::{BindKeyPoints, LogCoord};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -88,6 +88,44 @@ pub(super) fn tick(v: f64) -> String {
         text
     };
     text
+}
+
+/// Ticks of a log axis from `lo` to `hi` (both positive): 1, 2 and 5 times the powers
+/// of ten inside, thinned to the decades when there are more than seven, every digit
+/// when there are fewer than three, so that even a range within one decade is labelled.
+pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let within = |digits: &[f64]| -> Vec<f64> {
+        let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (first..=last)
+            // Divided for negative powers, so that 6e-1 is exactly 0.6.
+            .flat_map(|k| {
+                digits.iter().map(move |d| match k {
+                    k if k < 0 => d / 10f64.powi(-k),
+                    k => d * 10f64.powi(k),
+                })
+            })
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks = within(&[1.0, 2.0, 5.0]);
+    let ticks = if ticks.len() > 7 {
+        let decades = within(&[1.0]);
+        let step = decades.len().div_ceil(6).max(1);
+        decades.into_iter().step_by(step).collect()
+    } else if ticks.len() < 3 {
+        within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    } else {
+        ticks
+    };
+    // No two labels closer than a tenth of the axis (0.09 beside 0.1 would touch).
+    let gap = (hi / lo).log10() / 10.0;
+    let mut kept: Vec<f64> = Vec::with_capacity(ticks.len());
+    for t in ticks {
+        if kept.last().is_none_or(|&k| (t / k).log10() >= gap) {
+            kept.push(t);
+        }
+    }
+    kept
 }
 
 /// An epoch or step tick: integers only (a tick between two epochs gets no label).
@@ -195,14 +233,9 @@ pub fn draw(
         cursor: cursor.map(|(step, epoch)| if per_epoch { epoch } else { step } as f64),
     };
     if log {
-        // A decade below and above the values when they span less than one.
-        let (lo, hi) = if y1 / y0 < 10.0 {
-            (y0 / 1.5, y1 * 1.5)
-        } else {
-            (y0, y1 * 1.2)
-        };
+        let (lo, hi) = (y0 / 1.15, y1 * 1.15);
         let range: LogCoord<f64> = (lo..hi).log_scale().into();
-        plot.draw(&body, range)?;
+        plot.draw(&body, range.with_key_points(log_ticks(lo, hi)))?;
     } else {
         let y1 = if y1 - y0 < 1e-9 { y0 + 1.0 } else { y1 };
         let range: RangedCoordf64 = (y0..y1 + 0.05 * (y1 - y0)).into();
@@ -308,7 +341,20 @@ impl Plot {
 
 #[cfg(test)]
 mod tests {
-    use super::tick;
+    use super::{log_ticks, tick};
+
+    #[test]
+    fn a_log_axis_is_labelled_inside_one_decade_and_over_many() {
+        assert_eq!(log_ticks(0.42, 1.05), [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
+        assert_eq!(log_ticks(0.085, 0.25), [0.09, 0.2], "0.1 would touch 0.09");
+        assert_eq!(log_ticks(0.01, 1.2), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]);
+        let wide = log_ticks(1e-8, 10.0);
+        assert!(wide.len() <= 7 && wide.len() >= 3, "{wide:?}");
+        assert!(
+            wide.iter().all(|v| v.log10().fract().abs() < 1e-9),
+            "{wide:?}"
+        );
+    }
 
     #[test]
     fn ticks_read_as_a_person_writes_numbers() {
