@@ -7,6 +7,7 @@ import { Diagram, paramName } from "./diagram.js";
 import { drawCharts } from "./charts.js";
 import { errorText } from "./messages.js";
 import { announceStatus } from "./announce.js";
+import { editorOpen } from "./weight-edit.js";
 
 /** Heatmap cells per side. */
 const GRID_SIDE = 48;
@@ -108,7 +109,7 @@ export const hover = { weight: null, at: [0, 0] };
 /** The value of the weight or bias under the cursor, and its chain rule with the
  * engine's current numbers. */
 function chainTip() {
-  if (!hover.weight || diagram.hover) {
+  if (!hover.weight || diagram.hover || editorOpen()) {
     tip.hidden = true;
     return;
   }

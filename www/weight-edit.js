@@ -32,6 +32,9 @@ document.body.append(form);
 let editing = null;
 let returnFocus = null;
 
+/** True while the form is open (the hover tooltip then stays out of its way). */
+export const editorOpen = () => !form.hidden;
+
 /** Closes the form; focus goes back where it came from (the diagram). */
 export function closeEditor() {
   if (form.hidden) return;

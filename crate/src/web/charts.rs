@@ -93,7 +93,9 @@ pub(super) fn tick(v: f64) -> String {
 /// Ticks of a log axis from `lo` to `hi` (both positive): 1, 2 and 5 times the powers
 /// of ten inside, thinned to the decades when there are more than seven, every digit
 /// when there are fewer than three, so that even a range within one decade is labelled.
-pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+/// No two are closer than `spacing`, a fraction of the axis (a label's height over the
+/// axis's, so that labels never touch).
+pub(super) fn log_ticks(lo: f64, hi: f64, spacing: f64) -> Vec<f64> {
     let within = |digits: &[f64]| -> Vec<f64> {
         let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
         (first..=last)
@@ -117,14 +119,23 @@ pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     } else {
         ticks
     };
-    // No two labels closer than a tenth of the axis (0.09 beside 0.1 would touch).
-    let gap = (hi / lo).log10() / 10.0;
-    let mut kept: Vec<f64> = Vec::with_capacity(ticks.len());
-    for t in ticks {
-        if kept.last().is_none_or(|&k| (t / k).log10() >= gap) {
+    // Of two labels too close (0.09 beside 0.1), the rounder one stays: a power of ten,
+    // then 2 and 5 times one, then the others.
+    let gap = (hi / lo).log10() * spacing;
+    let roundness = |v: f64| match (v / 10f64.powf(v.log10().floor())).round() as u32 {
+        1 => 0,
+        2 | 5 => 1,
+        _ => 2,
+    };
+    let mut by_roundness = ticks;
+    by_roundness.sort_by_key(|&v| roundness(v));
+    let mut kept: Vec<f64> = Vec::with_capacity(by_roundness.len());
+    for t in by_roundness {
+        if kept.iter().all(|&k| (t / k).log10().abs() >= gap) {
             kept.push(t);
         }
     }
+    kept.sort_by(f64::total_cmp);
     kept
 }
 
@@ -235,7 +246,9 @@ pub fn draw(
     if log {
         let (lo, hi) = (y0 / 1.15, y1 * 1.15);
         let range: LogCoord<f64> = (lo..hi).log_scale().into();
-        plot.draw(&body, range.with_key_points(log_ticks(lo, hi)))?;
+        let axis = body.dim_in_pixel().1 as f64 - f64::from(x_label_area(font));
+        let spacing = (1.4 * f64::from(font) / axis.max(1.0)).min(0.5);
+        plot.draw(&body, range.with_key_points(log_ticks(lo, hi, spacing)))?;
     } else {
         let y1 = if y1 - y0 < 1e-9 { y0 + 1.0 } else { y1 };
         let range: RangedCoordf64 = (y0..y1 + 0.05 * (y1 - y0)).into();
@@ -298,6 +311,8 @@ impl Plot {
     {
         let (font, scale) = (self.font, self.scale);
         let (y0, y1) = (y.range().start, y.range().end);
+        // About one epoch label per 90 CSS pixels: 5 on a laptop, more on a wide screen.
+        let x_labels = ((area.dim_in_pixel().0 as f64 / (90.0 * scale)) as usize).clamp(3, 12);
         let mut chart = ChartBuilder::on(area)
             .margin_left((6.0 * scale) as u32)
             .margin_right((10.0 * scale) as u32)
@@ -313,7 +328,7 @@ impl Plot {
             .label_style(("sans-serif", font))
             .axis_desc_style(("sans-serif", font))
             .light_line_style(RGBColor(238, 238, 238))
-            .x_labels(5)
+            .x_labels(x_labels)
             .y_labels(5)
             .x_label_formatter(&epoch_tick)
             .y_label_formatter(&|v: &f64| tick(*v))
@@ -344,11 +359,29 @@ mod tests {
     use super::{log_ticks, tick};
 
     #[test]
+    fn a_short_log_axis_keeps_its_labels_apart() {
+        let ticks = log_ticks(0.087, 0.24, 0.15);
+        assert_eq!(ticks, [0.1, 0.2]);
+    }
+
+    #[test]
     fn a_log_axis_is_labelled_inside_one_decade_and_over_many() {
-        assert_eq!(log_ticks(0.42, 1.05), [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
-        assert_eq!(log_ticks(0.085, 0.25), [0.09, 0.2], "0.1 would touch 0.09");
-        assert_eq!(log_ticks(0.01, 1.2), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]);
-        let wide = log_ticks(1e-8, 10.0);
+        assert_eq!(log_ticks(0.42, 1.05, 0.1), [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
+        assert_eq!(
+            log_ticks(0.085, 0.25, 0.1),
+            [0.1, 0.2],
+            "0.09 would touch 0.1"
+        );
+        assert_eq!(
+            log_ticks(0.07, 0.25, 0.1),
+            [0.07, 0.08, 0.1, 0.2],
+            "0.09 goes, the others fit"
+        );
+        assert_eq!(
+            log_ticks(0.01, 1.2, 0.1),
+            [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+        );
+        let wide = log_ticks(1e-8, 10.0, 0.1);
         assert!(wide.len() <= 7 && wide.len() >= 3, "{wide:?}");
         assert!(
             wide.iter().all(|v| v.log10().fract().abs() < 1e-9),
