@@ -93,10 +93,46 @@ try {
     await page.screenshot({ path: out(`lesson-why-xavier-${variant}.png`), clip: { x: a.x - 8, y: a.y - 8, width: a.width + 16, height: b.y + b.height - a.y + 16 } });
   }
 
-  page = await h.newPage({ viewport: { width: 390, height: 844 } });
+  page = await h.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await page.goto(h.url);
   await ready(page);
   await page.screenshot({ path: out("page-phone.png") });
+
+  // A large screen after a few seconds of training, and the weight editor on the
+  // diagram (a weight clicked, the form open, the loss the edited network's).
+  page = await h.newPage({ viewport: { width: 1920, height: 1080 } });
+  await page.goto(h.url);
+  await ready(page);
+  await page.getByRole("button", { name: "Play" }).click();
+  await page.waitForTimeout(5000);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: out("page-1920.png") });
+  const w = await page.evaluate(() => window.backpropLab.weightPoint(0, 1, 0));
+  await page.mouse.click(w.x, w.y);
+  await page.getByLabel("Value of w1[2][1]").fill("4");
+  await page.keyboard.press("Enter");
+  const v = await page.evaluate(() => window.backpropLab.weightPoint(1, 0, 2));
+  await page.mouse.click(v.x, v.y);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: out("view-weight-edit.png"), clip: await union(page, ".top", ".network") });
+  // A wide layer drawn compactly, a unit's heatmap on hover.
+  const link = await page.evaluate(async () => (await import("./www/engine.js")).encodeLink(JSON.stringify({
+    features: { derived: ["x1^2", "x2^2", "x1*x2"] }, network: { hidden: [{ units: 48, activation: "relu" }, { units: 6, activation: "tanh" }] } })));
+  await page.keyboard.press("Escape");
+  await page.goto(`${h.url}#s=${link}`);
+  await page.reload();
+  await ready(page);
+  await page.getByRole("button", { name: "Play" }).click();
+  await page.waitForTimeout(3000);
+  await page.getByRole("button", { name: "Pause" }).click();
+  const layout = await page.evaluate(() => window.backpropLab.diagramLayout());
+  const box = await page.locator("#diagram").boundingBox();
+  const dpr = await page.evaluate(() => window.devicePixelRatio);
+  const unit = layout.nodes[2][2];
+  await page.mouse.move(box.x + unit.x / dpr, box.y + unit.y / dpr);
+  await page.waitForTimeout(400);
+  await page.locator("#diagram").screenshot({ path: out("view-wide-layer.png") });
   console.log("screenshots written to docs/");
 } finally {
   await h.close();

@@ -25,7 +25,7 @@ async function open(options) {
   return page;
 }
 
-const status = (page) => page.textContent("[role=status]");
+const status = (page) => page.textContent("#status");
 const messages = (page) => page.textContent("#messages");
 
 /** Waits for a message matching `want`, failing with the messages shown. */

@@ -48,7 +48,7 @@ test("a corrupted or old saved session is reported and the page still loads", as
     await page.goto(h.url);
     await ready(page);
     assert.match(await page.textContent("#messages"), /saved|not valid|afresh|could not/i, saved);
-    assert.match(await page.textContent("[role=status]"), /Epoch 0/);
+    assert.match(await page.textContent("#status"), /Epoch 0/);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   }

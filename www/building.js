@@ -43,9 +43,11 @@ export const discardOk = (what) =>
 
 /** Builds a Lab for `s`. `keepWeights` carries the weights and the whole run (counters,
  * curves, timeline) into it; `model` and `run` bring saved ones; `csv` is an upload's
- * bytes, kept for later rebuilds only if the build succeeds. Returns true when built,
- * false when refused (a message says why), null when a later claim overtook it. */
-export async function build(s, { keepWeights = false, model = null, run = null, csv = null, ticket = claim() } = {}) {
+ * bytes, kept for later rebuilds only if the build succeeds. With `modelRequired` (an
+ * imported file) weights that do not load leave the old Lab as it was, and say why,
+ * instead of building without them. Returns true when built, false when refused (a
+ * message says why), null when a later claim overtook it. */
+export async function build(s, { keepWeights = false, model = null, run = null, csv = null, modelRequired = false, ticket = claim() } = {}) {
   let next;
   try {
     const bytes = await dataBytes(s, csv);
@@ -61,6 +63,11 @@ export async function build(s, { keepWeights = false, model = null, run = null, 
     try {
       next.importWeights(model);
     } catch (e) {
+      if (modelRequired) {
+        next.free();
+        message(`Could not load these weights: ${errorText(e)}. The network on screen is unchanged.`);
+        return false;
+      }
       message(`The saved weights were not loaded: ${errorText(e)}`, { kind: "note" });
     }
   }

@@ -112,7 +112,8 @@ export function bindControls(getState, onChange) {
         onChange("network.hidden");
       });
       const units = document.createElement("output");
-      units.textContent = `${layer.units} units`;
+      units.textContent = `${layer.units} ${layer.units === 1 ? "unit" : "units"}`;
+      units.setAttribute("aria-live", "off");
       const plus = document.createElement("button");
       plus.type = "button";
       plus.textContent = "+";

@@ -68,13 +68,17 @@ async function importWeights(file) {
       return;
     }
     const { state: s, notes } = S.parse({ ...config, view: app.state.view });
-    notes.forEach((n) => message(`"${file.name}": ${n}`, { kind: "note" }));
     if (s.data.kind === "csv" && !app.csvBytes) {
       message(`"${file.name}" was trained on an uploaded CSV; upload that file first, then import the weights.`);
       return;
     }
     if (!discardOk("These weights need their own network and data. Load them?")) return;
-    if (await build(s, { model: text })) message(`Loaded "${file.name}" with its configuration.`, { kind: "note" });
+    // Only once the weights are in: notes about a configuration that did not load
+    // would contradict the message that says why.
+    if (await build(s, { model: text, modelRequired: true })) {
+      notes.forEach((n) => message(`"${file.name}": ${n}`, { kind: "note" }));
+      message(`Loaded "${file.name}" with its configuration.`, { kind: "note" });
+    }
   }
 }
 

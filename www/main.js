@@ -15,6 +15,7 @@ import { bindFiles } from "./files.js";
 import { bindLinks } from "./links.js";
 import { bindKeys } from "./keys.js";
 import { bindPointer } from "./pointer.js";
+import { bindCanvasKeys } from "./canvas-keys.js";
 import { render, diagram } from "./pictures.js";
 import { message, errorText } from "./messages.js";
 import { save, saveNow } from "./storage.js";
@@ -117,6 +118,7 @@ bindFiles();
 bindLinks();
 bindKeys();
 bindPointer();
+bindCanvasKeys();
 window.addEventListener("resize", app.redraw);
 window.addEventListener("pagehide", () => {
   if (!app.crashed) saveNow();
@@ -130,14 +132,17 @@ window.backpropLab = {
   stats: () => ({ ...app.stats, epoch: app.lab?.epoch() ?? 0, steps: app.lab?.steps() ?? 0 }),
   lab: () => app.lab,
   state: () => app.state,
-  /** Viewport coordinates of the middle of weight W[layer][unit][input] in the diagram. */
+  /** Viewport coordinates of the middle of weight W[layer][unit][input] in the diagram
+   * (input -1: the bias's square). */
   weightPoint: (layer, unit, input) => {
-    const e = diagram.edges.find((d) => d.layer === layer && d.unit === unit && d.input === input);
-    if (!e) return null;
+    const p = diagram.paramPoint({ layer, unit, input });
+    if (!p) return null;
     const rect = $("diagram").getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    return { x: rect.left + (e.from.x + e.to.x) / 2 / dpr, y: rect.top + (e.from.y + e.to.y) / 2 / dpr };
+    return { x: rect.left + p.x / dpr, y: rect.top + p.y / dpr };
   },
+  /** The diagram's layout as last drawn, in canvas pixels: nodes and value labels. */
+  diagramLayout: () => ({ width: $("diagram").width, height: $("diagram").height, nodes: diagram.nodes, labels: diagram.labels, cursor: diagram.cursor, hover: diagram.hover }),
 };
 
 for (const v of views) v.mount($("inspect"), viewContext);

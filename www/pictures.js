@@ -3,10 +3,12 @@
 // curves and the confusion matrix; and `render`, which redraws them and the views.
 import { app, $ } from "./app.js";
 import { Plane } from "./plane.js";
-import { Diagram } from "./diagram.js";
+import { Diagram, paramName } from "./diagram.js";
 import { drawCharts } from "./charts.js";
 import { errorText } from "./messages.js";
 import { drawInputs } from "./inputs.js";
+import { announceStatus } from "./announce.js";
+import { editorOpen } from "./weight-edit.js";
 
 /** Heatmap cells per side. */
 const GRID_SIDE = 48;
@@ -30,17 +32,23 @@ seen.observe($("diagram"));
 const onScreen = (id) => shown.get(id) !== false;
 
 function status() {
-  const { lab, stats } = app;
+  const { lab, stats, playing } = app;
   const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
   const trainLoss = lab.last("train_loss");
   let text = `Epoch ${lab.epoch()} · loss ${fmt(Number.isFinite(trainLoss) ? trainLoss : lab.last("step_loss"), 4)}`;
   if (app.classNames.length > 0) text += ` · training accuracy ${fmt(lab.last("train_accuracy"))} · validation accuracy ${fmt(lab.last("val_accuracy"))}`;
   else text += ` · validation loss ${fmt(lab.last("val_loss"), 4)}`;
+  if (lab.showsEdited()) text += " (weights edited by hand)";
   const moment = lab.shownMoment();
   if (moment >= 0) text = `Rewound to step ${lab.momentStep(moment)} (epoch ${lab.momentEpoch(moment)}) · the run is at e${text.slice(1)}`;
-  $("status").textContent = text;
+  if ($("status").textContent !== text) $("status").textContent = text;
+  announceStatus(text, playing);
   const batch = app.state.training.batch_size;
-  $("counters").textContent = `step ${lab.steps()} · ${Math.round(stats.epochsPerSecond)} epochs/s · ${Math.round(stats.stepsPerSecond * batch).toLocaleString("en")} examples/s · ${stats.fps} fps · learning rate ${lab.learningRate().toPrecision(3)}`;
+  // Rates are of training: paused, they are 0 (not the last second's while playing).
+  const epochs = playing ? stats.epochsPerSecond : 0;
+  const examples = playing ? stats.stepsPerSecond * batch : 0;
+  const counters = `step ${lab.steps().toLocaleString("en")} · ${Math.round(epochs).toLocaleString("en")} epochs/s · ${Math.round(examples).toLocaleString("en")} examples/s · ${playing ? stats.fps : 0} fps · learning rate ${lab.learningRate().toPrecision(3)}`;
+  if ($("counters").textContent !== counters) $("counters").textContent = counters;
 }
 
 function confusion() {
@@ -54,7 +62,7 @@ function confusion() {
   const c = names.length;
   const table = document.createElement("table");
   const caption = document.createElement("caption");
-  caption.textContent = "Confusion matrix (validation): rows true, columns predicted";
+  caption.textContent = `Confusion matrix (${app.lab.confusionRows()} rows): rows true, columns predicted`;
   table.append(caption);
   const head = table.insertRow();
   head.insertCell().textContent = "";
@@ -77,15 +85,17 @@ function confusion() {
 function selectionText() {
   const el = $("selection");
   const w = app.selectedWeight;
+  let text;
   if (!w) {
-    el.textContent = `Example ${app.state.view.example} selected. Click a weight to select it.`;
-    return;
+    text = `Example ${app.state.view.example} selected. Click a weight or a bias (the small squares) to see and edit its value.`;
+  } else {
+    const { layer, unit, input } = w;
+    const value = app.lab.parameter(layer, unit, input).toFixed(5);
+    text = input < 0
+      ? `Selected bias ${paramName(w)} (layer ${layer + 1}, unit ${unit + 1}) = ${value}`
+      : `Selected weight ${paramName(w)} (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${value}`;
   }
-  const { layer, unit, input } = w;
-  const value = app.lab.parameter(layer, unit, input).toFixed(5);
-  el.textContent = input < 0
-    ? `Selected bias b${layer + 1}[${unit + 1}] (layer ${layer + 1}, unit ${unit + 1}) = ${value}`
-    : `Selected weight w${layer + 1}[${unit + 1}][${input + 1}] (layer ${layer + 1}, into unit ${unit + 1} from input ${input + 1}) = ${value}`;
+  if (el.textContent !== text) el.textContent = text;
 }
 
 const tip = document.createElement("div");
@@ -97,26 +107,30 @@ document.body.append(tip);
  * position, set by www/pointer.js. */
 export const hover = { weight: null, at: [0, 0] };
 
-/** The chain rule for the weight under the cursor, with the engine's current numbers. */
+/** The value of the weight or bias under the cursor, and its chain rule with the
+ * engine's current numbers. */
 function chainTip() {
-  if (!hover.weight) {
+  if (!hover.weight || diagram.hover || editorOpen()) {
     tip.hidden = true;
     return;
   }
   const { layer, unit, input } = hover.weight;
   const example = app.state.view.example;
+  const name = paramName(hover.weight);
   try {
     const c = JSON.parse(app.lab.chain(layer, unit, input, example));
     const f = (v) => Number(v.toPrecision(4));
-    const name = `w${layer + 1}[${unit + 1}][${input + 1}]`;
-    tip.textContent = `dC/d${name} = dC/da × da/dz × dz/dw\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${example})\nsummed over the batch: ${f(c.batch)}`;
-    tip.hidden = false;
-    const right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8;
-    tip.style.left = `${Math.max(window.scrollX + 4, Math.min(hover.at[0] + 14, right))}px`;
-    tip.style.top = `${hover.at[1] + 14}px`;
+    const value = Number(app.lab.parameter(layer, unit, input).toPrecision(6));
+    const over = c.reduction === "mean" ? "mean over the batch" : "summed over the batch";
+    const dz = input < 0 ? "dz/db" : "dz/dw";
+    tip.textContent = `${name} = ${value} (click to edit)\ndC/d${name} = dC/da × da/dz × ${dz}\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${example})\n${over}: ${f(c.batch)}`;
   } catch (e) {
-    tip.textContent = errorText(e);
+    tip.textContent = `${name}: ${errorText(e)}`;
   }
+  tip.hidden = false;
+  const right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8;
+  tip.style.left = `${Math.max(window.scrollX + 4, Math.min(hover.at[0] + 14, right))}px`;
+  tip.style.top = `${hover.at[1] + 14}px`;
 }
 
 let lastPicture = 0;

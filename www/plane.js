@@ -32,6 +32,43 @@ export class Plane {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.heat = document.createElement("canvas");
+    /** The keyboard's cursor: a row, drawn while the canvas has focus. */
+    this.cursor = null;
+    this.focused = false;
+  }
+
+  /** Row `r`'s data coordinates (2-D data). */
+  point(lab, r) {
+    const x = f32(lab.dataPtr(), lab.rows() * 2);
+    return [x[2 * r], x[2 * r + 1]];
+  }
+
+  /** Row `r`'s class. */
+  labelOf(lab, r) {
+    return u32(lab.labelsPtr(), lab.rows())[r];
+  }
+
+  /** The row nearest to row `r` in direction [dx, dy] on screen (y down), or `r` when
+   * there is none that way: distance along the direction plus twice the distance
+   * across it, so that the cursor keeps to the arrow's line. */
+  neighbour(lab, r, [dx, dy]) {
+    const n = lab.rows();
+    const x = f32(lab.dataPtr(), n * 2);
+    const { toPx } = this.transform(lab);
+    const [px, py] = toPx(x[2 * r], x[2 * r + 1]);
+    let best = r;
+    let bestD = Infinity;
+    for (let i = 0; i < n; i++) {
+      const [qx, qy] = toPx(x[2 * i], x[2 * i + 1]);
+      const along = (qx - px) * dx + (qy - py) * dy;
+      if (i === r || along <= 0.5) continue;
+      const d = along + 2 * Math.abs((qx - px) * dy - (qy - py) * dx);
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    }
+    return best;
   }
 
   /** Where data coordinates land on the canvas, for 2-D data. */
@@ -152,6 +189,17 @@ export class Plane {
       ctx.strokeStyle = "#111";
       ctx.lineWidth = 2;
       ctx.stroke();
+    }
+    if (this.focused && this.cursor != null && this.cursor < n) {
+      const [px, py] = toPx(x[2 * this.cursor], x[2 * this.cursor + 1]);
+      ctx.save();
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.arc(px, py, r * 3, 0, 2 * Math.PI);
+      ctx.strokeStyle = "#0b63a5";
+      ctx.lineWidth = 3;
+      ctx.stroke();
+      ctx.restore();
     }
   }
 

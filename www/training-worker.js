@@ -169,6 +169,10 @@ const handlers = {
       post(true);
     }
   },
+  edit({ layer, unit, input, value }) {
+    trainer.setParameter(layer, unit, input, value);
+    post(true);
+  },
   restore() {
     trainer.restoreCheckpoint();
     post(true);

@@ -71,6 +71,12 @@ export class TrainingWorker {
     this.worker.postMessage({ type: "training", settings }, [settings.buffer]);
   }
 
+  /** A weight or bias the user set by hand ({ layer, unit, input }, input -1 for a
+   * bias): the worker's trainer takes it and sends a snapshot back. */
+  edit({ layer, unit, input }, value) {
+    this.worker.postMessage({ type: "edit", layer, unit, input, value });
+  }
+
   /** Trains continuously at `rate` steps per second (null: as fast as it can) until
    * paused or `stop` ({ kind, value } or null) holds. */
   play(rate, stop) {

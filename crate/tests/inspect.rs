@@ -265,6 +265,7 @@ fn the_chain_rule_product_is_backprops_gradient() {
         );
         assert!((prod - bp).abs() < 1e-14, "{p:?}: {prod} vs {bp}");
         assert_eq!(c["batch"], c["backprop"]);
+        assert_eq!(c["reduction"], model.network.reduction.name());
     }
     assert!(chain(
         &model.network,

@@ -22,7 +22,6 @@ export function mount(container, ctx) {
   const hint = el("p", "Each histogram counts one layer's activations a = f(z), over every training row and every unit of the layer, for the current weights. Bounded activations (tanh, sigmoid) are drawn over their whole range. Piled at the ends, the layer is saturated (the caption counts the values within 1% of the range's ends): f'(z) is near 0 there and backprop's deltas shrink. Piled at 0, the signal has vanished. A healthy layer spreads out.", "hint");
   const layers = el("div", null, "activation-layers");
   const note = el("p", null, "hint");
-  note.setAttribute("aria-live", "polite");
   body.append(hint, layers, note);
   const details = body.parentElement;
   ui = { details, layers, note, figures: [] };
@@ -65,7 +64,7 @@ export function update(ctx) {
     lastSteps = -1;
   }
   if (!visible || !ui.details.open) return;
-  const steps = lab.steps();
+  const steps = `${lab.shownStep()}|${lab.edits()}`;
   const now = ctx.now || performance.now();
   const width = ui.layers.clientWidth;
   if (steps === lastSteps && width === lastWidth) return;

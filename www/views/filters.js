@@ -29,7 +29,7 @@ export function mount(container, ctx) {
   const canvas = el("canvas", { id: "filters-canvas", className: "filters-canvas", role: "img",
     "aria-label": "First-layer units' weights" });
   const hint = el("p", { id: "filters-hint", className: "hint" });
-  const info = el("p", { id: "filters-info", className: "hint", "aria-live": "polite" });
+  const info = el("p", { id: "filters-info", className: "hint" });
   const section = el("section", { id: "view-filters", className: "panel filters view-split-panel", "aria-labelledby": "filters-h" },
     el("h2", { id: "filters-h", text: "First-layer filters" }),
     el("div", { className: "view-split" },
@@ -82,7 +82,7 @@ export function update(ctx) {
     setText(ui.info, "");
   }
   if (!visible) return;
-  const steps = lab.shownStep();
+  const steps = `${lab.shownStep()}|${lab.edits()}`;
   const k = `${ui.colour.value}/${ctx.state.view.palette}/${ui.canvas.clientWidth}`;
   const now = ctx.now || performance.now();
   const stale = k !== key || steps !== lastSteps || !ctx.playing;

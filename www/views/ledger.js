@@ -200,7 +200,7 @@ export function mount(container, ctx) {
 export function update(ctx) {
   if (!body.closest("details").open || !ctx.lab) return;
   const example = ctx.example();
-  const steps = ctx.lab.shownStep();
+  const steps = `${ctx.lab.shownStep()}|${ctx.lab.edits()}`;
   const changed = ctx.lab !== lastLab || example !== lastExample || lastTime === 0;
   if (!changed && (steps === lastSteps || ctx.now - lastTime < 400)) return;
   lastSteps = steps;

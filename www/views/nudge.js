@@ -55,7 +55,6 @@ export function mount(container, ctx) {
   canvas.className = "nudge";
   canvas.setAttribute("aria-label", "z, a and C against w + d");
   readout = el("p", "", "nudge-readout");
-  readout.setAttribute("aria-live", "polite");
   body.append(controls, canvas, readout);
   paramSelect.addEventListener("change", () => {
     const [layer, unit, input] = paramSelect.value.split("/").map(Number);
@@ -77,7 +76,7 @@ export function update(ctx) {
   const value = `${sel.layer}/${sel.unit}/${sel.input}`;
   if (paramSelect.value !== value) paramSelect.value = value;
   const row = rowsSelect.value === "batch" ? -1 : ctx.example();
-  const key = `${value}|${row}|${widthInput.value}|${pointsInput.value}|${lab.shownStep()}|${ctx.state.view.palette}|${canvas.clientWidth}`;
+  const key = `${value}|${row}|${widthInput.value}|${pointsInput.value}|${lab.shownStep()}|${lab.edits()}|${ctx.state.view.palette}|${canvas.clientWidth}`;
   if (key === lastKey || (ctx.playing && ctx.now - lastTime < PLAYING_REFRESH_MS)) return;
   lastKey = key;
   lastTime = ctx.now;

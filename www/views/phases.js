@@ -32,7 +32,7 @@ const REREAD_MS = 1000;
 function ledger() {
   const lab = ctx.lab;
   if (!lab) return null;
-  const key = { lab, example: ctx.example(), steps: lab.shownStep(), lr: lab.learningRate(), time: performance.now() };
+  const key = { lab, example: ctx.example(), steps: `${lab.shownStep()}|${lab.edits()}`, lr: lab.learningRate(), time: performance.now() };
   const same = key.lab === cached.lab && key.example === cached.example && key.steps === cached.steps && key.lr === cached.lr;
   if (!same || key.time - cached.time > REREAD_MS) {
     cached = { ...key, ledger: null, error: null };

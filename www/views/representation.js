@@ -40,13 +40,13 @@ export function mount(container, ctx) {
   ctxRef = ctx;
   const layerSelect = el("select", { id: "repr-layer" });
   const morph = el("input", { id: "repr-morph", type: "range", min: "0", max: "1", step: "0.01", value: "1" });
-  const morphOut = el("output", { id: "repr-morph-value", text: "layer" });
+  const morphOut = el("output", { id: "repr-morph-value", text: "layer", "aria-live": "off" });
   const grid = el("input", { id: "repr-grid", type: "checkbox", checked: true });
   const canvas = el("canvas", { id: "repr-canvas", className: "repr-canvas", role: "img", tabIndex: 0,
     "aria-label": "Every data point at its activation vector in the chosen layer, coloured by class; for a 3-unit layer, drag or use the arrow keys to turn it" });
   const exportBtn = el("button", { id: "repr-export", type: "button", text: "Export video" });
   const caption = el("p", { id: "repr-caption", className: "hint" });
-  const note = el("p", { id: "repr-note", className: "hint", role: "status" });
+  const note = el("p", { id: "repr-note", className: "hint", "aria-live": "polite" });
   const section = el("section", { id: "view-representation", className: "panel repr view-split-panel", "aria-labelledby": "repr-h" },
     el("h2", { id: "repr-h", text: "Hidden representations" }),
     el("div", { className: "view-split" },
@@ -191,7 +191,7 @@ export function update(ctx) {
   const next = ctx.lab;
   if (!next) return;
   if (next !== lab) adopt(next);
-  const steps = lab.shownStep();
+  const steps = `${lab.shownStep()}|${lab.edits()}`;
   const fresh = steps !== lastSteps;
   lastSteps = steps;
   const now = ctx.now || performance.now();
@@ -316,8 +316,8 @@ function animate() {
     const dt = Math.min(0.1, (now - (rot.lastTick || now)) / 1000);
     rot.lastTick = now;
     if (!rot.dragging && now - rot.lastInput > IDLE_MS) rot.yaw += SPIN * dt;
-    if (lab.shownStep() !== lastSteps) {
-      lastSteps = lab.shownStep();
+    if (`${lab.shownStep()}|${lab.edits()}` !== lastSteps) {
+      lastSteps = `${lab.shownStep()}|${lab.edits()}`;
       compute(now, true);
     }
     if (now - lastDrawAt > 12) draw();

@@ -276,7 +276,9 @@ impl Param {
 /// The chain rule for one parameter on example (x, y), one row:
 /// dC/dw = dC/da * da/dz * dz/dw with the current numbers, and dC/dw of the whole
 /// batch (bx, by) from batch backprop. JSON `{"dC_da", "da_dz", "dz_dw", "product",
-/// "backprop", "batch"}`, where backprop is the example's dC/dw read from backprop.
+/// "backprop", "batch", "reduction"}`, where backprop is the example's dC/dw read from
+/// backprop and reduction ("mean" or "sum") says how the batch's dC/dw combines its
+/// rows, so that a label can say which.
 pub fn chain(
     net: &Network<f64>,
     (x, y): (ArrayView2<f64>, ArrayView2<f64>),
@@ -312,5 +314,6 @@ pub fn chain(
         "product": dc_da[[0, unit]] * da_dz * dz_dw,
         "backprop": read(&grads),
         "batch": read(&batch),
+        "reduction": net.reduction.name(),
     }))
 }

@@ -440,6 +440,16 @@ impl Session {
         &self.classes
     }
 
+    /// Which rows [`Session::confusion`] counts: "validation", or "training" when there
+    /// are no validation rows, for the matrix's caption.
+    pub fn confusion_rows(&self) -> &'static str {
+        if self.val_rows.is_empty() {
+            "training"
+        } else {
+            "validation"
+        }
+    }
+
     /// Confusion matrix on the validation rows (the training rows if there are none):
     /// counts[true * C + predicted], or None for regression.
     pub fn confusion(&mut self) -> Option<Vec<u32>> {
@@ -449,10 +459,9 @@ impl Session {
             return None;
         };
         let c = names.len();
-        let rows = if self.val_rows.is_empty() {
-            &self.train_rows
-        } else {
-            &self.val_rows
+        let rows = match self.confusion_rows() {
+            "training" => &self.train_rows,
+            _ => &self.val_rows,
         };
         let mut counts = vec![0u32; c * c];
         for &r in rows {
@@ -509,6 +518,17 @@ impl Session {
 mod tests {
     use super::*;
     use crate::engine::settings::Regularization;
+
+    #[test]
+    fn the_confusion_matrix_counts_the_training_rows_when_there_are_no_validation_rows() {
+        for (validation, rows, named) in [(0.0, 40, "training"), (0.5, 20, "validation")] {
+            let json = format!(r#"{{"data": {{"points": 40, "validation": {validation}}}}}"#);
+            let mut s = Session::new(SessionConfig::from_json(&json).unwrap(), None).unwrap();
+            assert_eq!(s.confusion_rows(), named);
+            let counted: u32 = s.confusion().unwrap().iter().sum();
+            assert_eq!(counted, rows);
+        }
+    }
 
     #[test]
     fn removed_rows_past_the_end_are_named_not_dropped_silently() {

@@ -510,6 +510,59 @@ impl<T: Real> Trainer<T> {
         self.timeline.record(self.steps, self.epoch, &self.net);
     }
 
+    /// Sets one parameter by hand (the diagram's weight editing): W[layer][unit][input],
+    /// or the bias b[layer][unit] when `input` is None. The edited weights become the
+    /// last good ones and a moment of the timeline, and the guard's running loss starts
+    /// again (the cost jumped by the user's hand, not by training). Errors, changing
+    /// nothing, when there is no such parameter or the value is not finite.
+    pub fn set_parameter(
+        &mut self,
+        layer: usize,
+        unit: usize,
+        input: Option<usize>,
+        value: f64,
+    ) -> Result<()> {
+        if !value.is_finite() {
+            return Err(EngineError::Model(format!(
+                "a parameter must be a finite number, not {value}"
+            )));
+        }
+        let layers = self.net.layers.len();
+        let op = self.net.layers.get_mut(layer).ok_or_else(|| {
+            EngineError::Mismatch(format!(
+                "there is no layer {} (the network has {layers})",
+                layer + 1
+            ))
+        })?;
+        let v = T::from_f64(value);
+        let found = match input {
+            Some(i) => op.weights_mut().get_mut((unit, i)).map(|w| *w = v),
+            None => op.biases_mut().get_mut(unit).map(|b| *b = v),
+        }
+        .is_some();
+        if !found {
+            let what = input.map_or(format!("bias of unit {}", unit + 1), |i| {
+                format!("weight from input {} into unit {}", i + 1, unit + 1)
+            });
+            return Err(EngineError::Mismatch(format!(
+                "layer {} has no {what}",
+                layer + 1
+            )));
+        }
+        self.last_good = self.net.clone();
+        self.guard.rebase();
+        self.timeline.record(self.steps, self.epoch, &self.net);
+        Ok(())
+    }
+
+    /// Cost and accuracy of the current weights on the training rows and (when there
+    /// are any) the validation rows, evaluated now rather than taken from the history:
+    /// what the page shows after a weight was edited by hand.
+    pub fn metrics_now(&self) -> (Metrics, Option<Metrics>) {
+        let val = (!self.val.is_empty()).then(|| evaluate(&self.net, &self.val));
+        (evaluate(&self.net, &self.train), val)
+    }
+
     /// Validation metrics after the last completed epoch, if there are validation rows.
     pub fn last_validation(&self) -> Option<Metrics> {
         self.last_val
@@ -1135,6 +1188,44 @@ mod tests {
         ] {
             assert!(mirror.trainer.show_snapshot(bad).is_err());
             assert_eq!(bits(mirror.trainer.snapshot(true)), before);
+        }
+    }
+
+    #[test]
+    fn an_edited_weight_changes_the_cost_now_and_bad_edits_change_nothing() {
+        let mut s = session();
+        s.trainer.run(20).unwrap();
+        let (before, _) = s.trainer.metrics_now();
+        let moments = s.trainer.timeline.moments().len();
+        s.trainer.set_parameter(0, 2, Some(1), 4.5).unwrap();
+        assert_eq!(s.trainer.net.layers[0].weights()[(2, 1)], 4.5);
+        s.trainer.set_parameter(1, 0, None, -3.0).unwrap();
+        assert_eq!(s.trainer.net.layers[1].biases()[0], -3.0);
+        let (after, val) = s.trainer.metrics_now();
+        assert!(
+            (after.loss - before.loss).abs() > 1e-3,
+            "{} vs {}",
+            after.loss,
+            before.loss
+        );
+        let direct = super::evaluate(&s.trainer.net, &s.trainer.train);
+        assert_eq!(after, direct);
+        assert!(val.is_some());
+        assert!(s.trainer.timeline.moments().len() >= moments);
+        let last = s.trainer.timeline.moments().last().unwrap();
+        let params: Vec<f32> = s.trainer.net.parameters().collect();
+        assert_eq!(last.params, params);
+        let kept: Vec<f32> = s.trainer.net.parameters().collect();
+        for (layer, unit, input, value) in [
+            (0, 2, Some(1), f64::NAN),
+            (0, 2, Some(1), f64::INFINITY),
+            (2, 0, None, 1.0),
+            (0, 5, Some(0), 1.0),
+            (0, 0, Some(2), 1.0),
+            (1, 1, None, 1.0),
+        ] {
+            assert!(s.trainer.set_parameter(layer, unit, input, value).is_err());
+            assert_eq!(s.trainer.net.parameters().collect::<Vec<_>>(), kept);
         }
     }
 }

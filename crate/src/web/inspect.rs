@@ -180,7 +180,7 @@ fn draw_panels(
         let mut chart = ChartBuilder::on(panel)
             .caption(name, ("sans-serif", font + 2))
             .margin((6.0 * scale) as u32)
-            .x_label_area_size((24.0 * scale) as u32)
+            .x_label_area_size(super::charts::x_label_area(font))
             .y_label_area_size((44.0 * scale) as u32)
             .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(
                 (x0..x1).into(),
@@ -191,6 +191,9 @@ fn draw_panels(
             .configure_mesh()
             .x_desc("w + d")
             .label_style(("sans-serif", font))
+            .axis_desc_style(("sans-serif", font))
+            .x_label_formatter(&|v: &f64| super::charts::tick(*v))
+            .y_label_formatter(&|v: &f64| super::charts::tick(*v))
             .light_line_style(RGBColor(238, 238, 238))
             .x_labels(5)
             .y_labels(5)

@@ -3,6 +3,7 @@
 //! arrays as typed-array views over wasm memory through the `*Ptr`/`*Len` pairs.
 
 use super::charts::{self, ChartKind};
+use super::edit::EditedCost;
 use super::js_error;
 use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
@@ -22,6 +23,10 @@ pub struct Lab {
     views: crate::engine::views::ViewState,
     pub(super) shown: Option<ShownMoment>,
     notes: Vec<String>,
+    /// The cost of hand-edited weights (see `setParameter`).
+    pub(super) edited: Option<EditedCost>,
+    /// Parameters edited by hand so far.
+    pub(super) edits: u32,
 }
 
 impl Lab {
@@ -70,6 +75,8 @@ impl Lab {
             views: Default::default(),
             shown: None,
             notes,
+            edited: None,
+            edits: 0,
         })
     }
 
@@ -147,9 +154,12 @@ impl Lab {
     }
 
     /// Last value of a history series (NaN when empty): step_loss, train_loss,
-    /// train_accuracy, val_loss, val_accuracy.
+    /// train_accuracy, val_loss, val_accuracy. After a weight was edited by hand and
+    /// until training takes a step, the edited network's cost and accuracy instead (see
+    /// `setParameter`), so that no stale loss is shown beside edited weights.
     pub fn last(&self, name: &str) -> f64 {
-        self.session.trainer.history.last(name)
+        self.edited_metric(name)
+            .unwrap_or_else(|| self.session.trainer.history.last(name))
     }
 
     /// Pointer to a history series' f64 values (see `historyLen`); grad_norm and
@@ -197,6 +207,7 @@ impl Lab {
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, model_json: &str) -> Result<(), JsError> {
         self.show_live();
+        self.edited = None;
         self.session.import_weights(model_json).map_err(js_error)
     }
 
@@ -297,6 +308,14 @@ impl Lab {
     #[wasm_bindgen(js_name = featureNames)]
     pub fn feature_names(&self) -> String {
         serde_json::to_string(&self.session.data.feature_names).unwrap_or_default()
+    }
+
+    /// The network's input names as a JSON list: the data's features, then the derived
+    /// ones ("x1^2", "x1*x2", …), in the order of the diagram's input nodes.
+    #[wasm_bindgen(js_name = inputNames)]
+    pub fn input_names(&self) -> String {
+        let s = &self.session;
+        serde_json::to_string(&s.transform.feature_names(&s.data.feature_names)).unwrap_or_default()
     }
 
     /// [height, width] when rows are images, else empty.
@@ -450,6 +469,12 @@ impl Lab {
     /// Confusion matrix counts[true * C + predicted] on the validation rows.
     pub fn confusion(&mut self) -> Vec<u32> {
         self.session.confusion().unwrap_or_default()
+    }
+
+    /// Which rows `confusion` counts: "validation", or "training" when there are none.
+    #[wasm_bindgen(js_name = confusionRows)]
+    pub fn confusion_rows(&self) -> String {
+        self.session.confusion_rows().into()
     }
 
     /// Every activation of data row `row` (input, then each layer): pointer to f32s.

@@ -93,6 +93,22 @@ impl Trainer {
             .map_or(f64::NAN, |m| m.step as f64)
     }
 
+    /// Takes a weight edited by hand on the page (`Lab.setParameter`): W[layer][unit]
+    /// [input], or the bias when `input` is negative. Throws, changing nothing, on a
+    /// parameter that does not exist or a value that is not finite.
+    #[wasm_bindgen(js_name = setParameter)]
+    pub fn set_parameter(
+        &mut self,
+        layer: usize,
+        unit: usize,
+        input: i32,
+        value: f64,
+    ) -> Result<(), JsError> {
+        self.inner
+            .set_parameter(layer, unit, usize::try_from(input).ok(), value)
+            .map_err(js_error)
+    }
+
     /// Records the current weights as the newest moment (when training pauses).
     #[wasm_bindgen(js_name = markMoment)]
     pub fn mark_moment(&mut self) {
