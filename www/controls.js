@@ -3,6 +3,7 @@
 // the engine's settings table (www/state.js). It only reads and writes the state;
 // `onChange(path)` tells main.js what changed.
 import { SETTINGS, setting } from "./state.js";
+import * as imageLayers from "./layer-editor.js";
 
 /** The scalar settings a form element shows. */
 const SCALAR = new Set(["int", "float", "bool", "enum"]);
@@ -73,10 +74,12 @@ export function bindControls(getState, onChange) {
     });
   }
 
+  fillSelect($("add-kind"), imageLayers.KINDS);
   $("add-layer").addEventListener("click", () => {
     const hidden = getState().network.hidden;
     if (hidden.length >= maxLayers) return;
-    hidden.push({ units: 4, activation: hidden.at(-1)?.activation ?? "tanh" });
+    const activation = hidden.findLast((l) => l.activation)?.activation ?? "tanh";
+    hidden.push(imageLayers.newLayer($("add-kind").value, activation));
     onChange("network.hidden");
   });
 
@@ -87,7 +90,32 @@ export function bindControls(getState, onChange) {
       const row = document.createElement("div");
       row.className = "layer";
       const title = document.createElement("span");
-      title.textContent = `Hidden ${i + 1}`;
+      title.textContent = imageLayers.title(layer, i);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove hidden layer ${i + 1}`);
+      remove.addEventListener("click", () => {
+        state.network.hidden.splice(i, 1);
+        onChange("network.hidden");
+      });
+      const activationSelect = () => {
+        const act = document.createElement("select");
+        act.setAttribute("aria-label", `Activation of hidden layer ${i + 1}`);
+        fillSelect(act, hiddenRow.options);
+        act.value = layer.activation;
+        act.addEventListener("change", () => {
+          layer.activation = act.value;
+          onChange("network.hidden");
+        });
+        return act;
+      };
+      if (layer.kind && layer.kind !== "dense") {
+        const fields = imageLayers.kindFields(layer, i, { onChange: () => onChange("network.hidden"), activationSelect });
+        row.append(title, ...fields, remove);
+        box.append(row);
+        return;
+      }
       const minus = document.createElement("button");
       minus.type = "button";
       minus.textContent = "−";
@@ -108,26 +136,11 @@ export function bindControls(getState, onChange) {
         layer.units = Math.min(maxUnits, layer.units + 1);
         onChange("network.hidden");
       });
-      const act = document.createElement("select");
-      act.setAttribute("aria-label", `Activation of hidden layer ${i + 1}`);
-      fillSelect(act, hiddenRow.options);
-      act.value = layer.activation;
-      act.addEventListener("change", () => {
-        layer.activation = act.value;
-        onChange("network.hidden");
-      });
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", `Remove hidden layer ${i + 1}`);
-      remove.addEventListener("click", () => {
-        state.network.hidden.splice(i, 1);
-        onChange("network.hidden");
-      });
-      row.append(title, minus, units, plus, act, remove);
+      row.append(title, minus, units, plus, activationSelect(), remove);
       box.append(row);
     });
     $("add-layer").disabled = state.network.hidden.length >= maxLayers;
+    imageLayers.renderShapes();
   }
 
   function render(state) {

@@ -417,7 +417,10 @@ fn a_small_convnet_with_batch_norm_and_dropout_trains_on_the_digits_in_f32() {
                 pad: 1,
                 activation: Activation::Relu,
             },
-            LayerSpec::BatchNorm { momentum: 0.9, eps: 1e-5 },
+            LayerSpec::BatchNorm {
+                momentum: 0.9,
+                eps: 1e-5,
+            },
             LayerSpec::MaxPool2d { size: 2, stride: 2 },
             LayerSpec::Flatten,
             LayerSpec::Dropout { p: 0.2 },

@@ -5,6 +5,7 @@ mod activations;
 #[cfg(feature = "bench")]
 mod bench;
 mod charts;
+mod featuremaps;
 mod inspect;
 mod lab;
 mod timeline;
