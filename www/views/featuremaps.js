@@ -139,6 +139,8 @@ function paint(ctx) {
       boxes.push({ stage: k, channel: c, x, y, size });
     }
   });
+  // Where each map sits, in canvas pixels, for the browser tests to point at.
+  canvas.dataset.boxes = JSON.stringify(boxes.map(({ stage, channel, x, y, size }) => [stage, channel, x / dpr, y / dpr, size / dpr]));
   if (fields) outline(fields, size);
   drawScores(g, maps.scores, stages.length * colW, colW, label, dpr);
   explain();
