@@ -12,18 +12,12 @@ use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
 use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::ops::Mode;
-use common::{first_difference, GOLDEN_RTOL};
+use common::{first_difference, layer_examples, GOLDEN_RTOL};
 use ndarray::Array2;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn layer_examples() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/layer-examples.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// `want` without its null leaves (values the reference leaves to the gradient check).
 fn known(want: &Value) -> Value {
@@ -245,6 +239,27 @@ fn cases() -> Vec<(&'static str, Network<f64>)> {
                 4,
             ),
         ),
+        (
+            "two layers tied to one",
+            network(
+                None,
+                5,
+                vec![
+                    LayerSpec::dense(3, Activation::Tanh),
+                    LayerSpec::Tied {
+                        of: 0,
+                        activation: Activation::Tanh,
+                    },
+                    LayerSpec::dense(3, Activation::Sigmoid),
+                    LayerSpec::Tied {
+                        of: 0,
+                        activation: Activation::Identity,
+                    },
+                ],
+                Loss::Mse,
+                5,
+            ),
+        ),
     ]
 }
 
@@ -446,6 +461,10 @@ fn a_small_convnet_with_batch_norm_and_dropout_trains_on_the_digits_in_f32() {
     }
     let acc = t.last_validation().unwrap().accuracy.unwrap();
     assert!(acc > 0.9, "validation accuracy {acc}");
+    assert_eq!(
+        t.net.shapes_text(),
+        "1×8×8 → 8×8×8 → 8×8×8 → 8×4×4 → 128 → 128 → 10"
+    );
     let bn = t.net.layers[1].get();
     assert_eq!(bn.buffers(), ["running_mean", "running_var"]);
     assert!(

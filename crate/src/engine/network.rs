@@ -283,6 +283,24 @@ impl<T: Real> Network<T> {
         }
     }
 
+    /// The input's shape, then each operation's output shape: what the network editor
+    /// shows as "1×8×8 → 8×8×8 → 8×4×4 → 128 → 10".
+    pub fn shapes(&self) -> Vec<Shape> {
+        let input = self
+            .layers
+            .first()
+            .map_or(Shape::Features(self.input_dim), |op| op.input_shape());
+        std::iter::once(input)
+            .chain(self.layers.iter().map(|op| op.output_shape()))
+            .collect()
+    }
+
+    /// [`Network::shapes`] written out, joined by arrows.
+    pub fn shapes_text(&self) -> String {
+        let parts: Vec<String> = self.shapes().into_iter().map(Shape::describe).collect();
+        parts.join(" → ")
+    }
+
     /// Width of the output.
     pub fn output_dim(&self) -> usize {
         self.layers
@@ -488,6 +506,12 @@ impl<T: Real> Network<T> {
             self.reduction,
             grads.delta[last].slice_mut(s![..n, ..]),
         );
+        // Tied layers add their paths into the weight gradient of the layer they tie to.
+        for op in &self.layers {
+            if let Some(of) = op.ties() {
+                grads.params[of][0].values.fill(T::zero());
+            }
+        }
         for l in (0..self.layers.len()).rev() {
             let op = &self.layers[l];
             let pass = self.pass(l, trace.mode, trace.seed);
@@ -504,7 +528,7 @@ impl<T: Real> Network<T> {
             let scratch = &mut grads.scratch;
             if let Some(of) = op.ties() {
                 // Lend the tied layer layer `of`'s weight gradient, after its own
-                // parameters, to write its path into; it runs first (backward goes from
+                // parameters, to add its path into; it runs first (backward goes from
                 // the output), and layer `of` adds its own path below.
                 let lent = std::mem::take(&mut grads.params[of][0]);
                 let params = &mut grads.params[l];
@@ -512,7 +536,7 @@ impl<T: Real> Network<T> {
                 op.backward(pass, n, saved, delta, params, d_input, scratch);
                 grads.params[of][0] = params.pop().expect("the lent gradient is back");
             } else if self.is_tied_to(l) {
-                // The tied path is already in the weight gradient: add this layer's own.
+                // The tied paths are already in the weight gradient: add this layer's own.
                 let tied_path = grads.params[l][0].values.clone();
                 let params = &mut grads.params[l];
                 op.backward(pass, n, saved, delta, params, d_input, scratch);

@@ -254,3 +254,63 @@ impl<T: Real> Operation<T> for BatchNorm<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::number::kernel::Kernel;
+
+    fn pass(mode: Mode) -> Pass<'static, f64> {
+        Pass {
+            mode,
+            ..Pass::eval(Kernel::Scalar)
+        }
+    }
+
+    /// Forward over `x` (n rows of 2 features) into (out, saved).
+    fn forward(bn: &BatchNorm<f64>, mode: Mode, x: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+        let (mut z, mut a) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let mut saved = vec![0.0; bn.saved_len(n)];
+        let out = Outputs {
+            z: &mut z,
+            a: &mut a,
+            saved: &mut saved,
+        };
+        bn.forward(pass(mode), x, n, out, &mut []);
+        (a, saved)
+    }
+
+    #[test]
+    fn training_follows_the_cs231n_formulas_and_evaluation_the_running_statistics() {
+        let mut bn = BatchNorm::<f64>::new(Shape::Features(2), 0.9, 1e-5).unwrap();
+        bn.gamma = vec![2.0, 0.5];
+        bn.beta = vec![1.0, -1.0];
+        let x = [1.0, 10.0, 2.0, 20.0, 6.0, 60.0];
+        let (out, saved) = forward(&bn, Mode::Train, &x, 3);
+        // Feature 0: mu = 3, var = (4 + 1 + 9) / 3 (biased), out = gamma x_hat + beta.
+        let (mu, var) = (3.0, 14.0 / 3.0);
+        for (r, &v) in [1.0, 2.0, 6.0].iter().enumerate() {
+            let want = 2.0 * (v - mu) / (var + 1e-5f64).sqrt() + 1.0;
+            assert!(
+                (out[2 * r] - want).abs() < 1e-12,
+                "{} vs {want}",
+                out[2 * r]
+            );
+        }
+        // running = momentum running + (1 - momentum) batch, from mean 0 and variance 1.
+        bn.update_state(&saved, 3);
+        assert!((bn.running_mean[0] - 0.1 * mu).abs() < 1e-12);
+        assert!((bn.running_var[0] - (0.9 + 0.1 * var)).abs() < 1e-12);
+        assert!((bn.running_mean[1] - 0.1 * 30.0).abs() < 1e-12);
+        // Evaluation normalises by the running statistics, whatever the batch.
+        let (out, _) = forward(&bn, Mode::Eval, &x[..2], 1);
+        let want = 2.0 * (1.0 - bn.running_mean[0]) / (bn.running_var[0] + 1e-5).sqrt() + 1.0;
+        assert!((out[0] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        assert!(BatchNorm::<f64>::new(Shape::Features(2), 1.5, 1e-5).is_err());
+        assert!(BatchNorm::<f64>::new(Shape::Features(2), 0.9, 0.0).is_err());
+    }
+}

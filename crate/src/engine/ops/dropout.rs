@@ -106,3 +106,43 @@ impl<T: Real> Operation<T> for Dropout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::number::kernel::Kernel;
+
+    fn run(mode: Mode, seed: u64) -> Vec<f64> {
+        let d = Dropout::new(Shape::Features(1000), 0.25).unwrap();
+        let x = vec![2.0; 1000];
+        let (mut z, mut a, mut m) = (vec![0.0; 1000], vec![0.0; 1000], vec![0.0; 1000]);
+        let pass = Pass {
+            mode,
+            seed,
+            ..Pass::eval(Kernel::Scalar)
+        };
+        let out = Outputs {
+            z: &mut z,
+            a: &mut a,
+            saved: &mut m,
+        };
+        Operation::<f64>::forward(&d, pass, &x, 1, out, &mut []);
+        a
+    }
+
+    #[test]
+    fn training_drops_about_p_and_scales_the_rest_evaluation_copies() {
+        let a = run(Mode::Train, 7);
+        let dropped = a.iter().filter(|&&v| v == 0.0).count();
+        assert!(
+            (200..300).contains(&dropped),
+            "{dropped} of 1000 dropped at p = 0.25"
+        );
+        assert!(a
+            .iter()
+            .all(|&v| v == 0.0 || (v - 2.0 / 0.75).abs() < 1e-12));
+        assert_eq!(run(Mode::Train, 7), a, "the same seed gives the same mask");
+        assert_ne!(run(Mode::Train, 8), a, "another seed another");
+        assert!(run(Mode::Eval, 7).iter().all(|&v| v == 2.0));
+    }
+}

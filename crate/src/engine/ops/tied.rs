@@ -103,7 +103,8 @@ impl<T: Real> Operation<T> for Tied<T> {
         self.activation
             .apply_all(pass.kernel == Kernel::Simd, out.z, out.a);
     }
-    /// `grads` is [db, dW_L]: the network lends L's weight gradient after b's.
+    /// `grads` is [db, dW_L]: the network lends L's weight gradient after b's, and this
+    /// path is added to it (two tied layers may share one L).
     fn backward(
         &self,
         pass: Pass<T>,
@@ -125,12 +126,12 @@ impl<T: Real> Operation<T> for Tied<T> {
                 *b += d;
             }
         }
-        // numpy: dW_L = x.T @ delta, (units_L, fan_in_L)
+        // numpy: dW_L += x.T @ delta, (units_L, fan_in_L)
         let (x_t, rest) = scratch.split_at_mut(k * n);
         let delta_t = &mut rest[..m * n];
         transpose(saved.input, x_t, n, k);
         transpose(delta, delta_t, n, m);
-        gemm_abt(pass.kernel, x_t, delta_t, &mut dw.values, k, m, n, false);
+        gemm_abt(pass.kernel, x_t, delta_t, &mut dw.values, k, m, n, true);
         if let Some(d) = d_input {
             // numpy: d_x = delta @ W.T
             gemm_abt(pass.kernel, delta, pass.tied, d, n, k, m, false);
