@@ -45,14 +45,13 @@ test("the editor builds a convnet on the digits and shows the engine's shapes", 
   assert.equal(await page.textContent("#layer-shapes"), "Shapes: 1×8×8 → 8×8×8 → 8×4×4 → 128 → 10");
   const spec = await page.evaluate(() => window.backpropLab.state().network.hidden[0]);
   assert.deepEqual(spec, { kind: "conv2d", filters: 8, kernel: [3, 3], stride: 1, pad: 1, activation: "tanh" });
-  // A kernel too large for a 4x4 map after the pool is refused, naming the layer; the
-  // network stays as it was.
+  // A convolution after the flatten is refused, naming the layer; the network stays.
   await page.selectOption("#add-kind", "conv2d");
   await page.click("#add-layer");
-  await page.fill("#layers .layer:nth-child(4) input[aria-label='Kernel size of layer 4']", "7");
-  await page.press("#layers .layer:nth-child(4) input[aria-label='Kernel size of layer 4']", "Enter");
   await page.waitForFunction(() => document.querySelector("#messages .message")?.textContent.includes("layer 4"), null, { timeout: 10000 });
-  assert.match(await page.textContent("#messages .message"), /Could not build that: .*layer 4/);
+  assert.match(await page.textContent("#messages .message"), /Could not build that: .*layer 4: conv2d needs an image input/);
+  assert.equal(await page.locator("#layers .layer").count(), 3);
+  assert.equal(await page.textContent("#layer-shapes"), "Shapes: 1×8×8 → 8×8×8 → 8×4×4 → 128 → 10");
   // The diagram draws stacks, not hundreds of unit circles.
   assert.equal(await page.evaluate(() => window.backpropLab.weightPoint(0, 0, 0)), null);
   assert.deepEqual(page.errors, []);
