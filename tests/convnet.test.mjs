@@ -72,6 +72,8 @@ test("feature maps change while training, hover outlines the receptive field, th
   const afterTraining = await canvasSum(page, "#featuremaps-canvas");
   assert.notEqual(afterTraining, before, "the maps were redrawn with the trained weights");
   // Hover pixel (2, 5) of conv map 3: its 3x3 receptive field is outlined on the input.
+  await page.$eval("#featuremaps-canvas", (c) => c.scrollIntoView({ block: "center" }));
+  await page.waitForTimeout(200);
   const rect = await page.$eval("#featuremaps-canvas", (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top }; });
   const conv3 = boxes.find((b) => b[0] === 1 && b[1] === 3);
   const px = conv3[4] / 8;
