@@ -32,7 +32,10 @@ fn a_small_convnet_beats_the_mlp_of_its_size_on_the_digits() {
     let (conv_params, conv) = run(CONVNET, 20);
     let (mlp_params, mlp) = run(MLP, 20);
     eprintln!("convnet {conv_params} parameters: {conv:.4}; mlp {mlp_params}: {mlp:.4}");
-    assert!(conv_params.abs_diff(mlp_params) * 50 < mlp_params, "{conv_params} vs {mlp_params}");
+    assert!(
+        conv_params.abs_diff(mlp_params) * 50 < mlp_params,
+        "{conv_params} vs {mlp_params}"
+    );
     assert!(conv > mlp, "convnet {conv} vs mlp {mlp}");
 }
 

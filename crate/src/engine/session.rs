@@ -25,7 +25,7 @@ pub use super::settings::{
 /// transform leaves as they are: what a convolution or pool reads.
 fn image_input(data: &Dataset, input_dim: usize) -> Option<(usize, usize, usize)> {
     let (h, w) = data.image_shape?;
-    (input_dim == data.features() && h * w > 0 && input_dim % (h * w) == 0)
+    (input_dim == data.features() && h * w > 0 && input_dim.is_multiple_of(h * w))
         .then(|| (input_dim / (h * w), h, w))
 }
 
