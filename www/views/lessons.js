@@ -4,6 +4,7 @@
 // stands just above the view that matters (or above the lab) and is scrolled into
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { detailsBox, el, num } from "./parts.js";
+import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN } from "./lessons-conv.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -95,6 +96,16 @@ export const LESSONS = {
     controls: { "filters-colour": "signed" },
     play: true,
     figure: (lab) => `Epoch ${lab.epoch()} of 100 · training accuracy ${fixed(lab.last("train_accuracy"), 3)} · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
+  },
+  "cmu-conv": {
+    title: "CMU 2.4.1: conv_forward, pixel by pixel",
+    text: "The seed's conv_forward test: two 3x4x4 images, three 4x4 filters, stride 2, padding 1, x, w and b by linspace as the notebook makes them; each output map is 2x2. The network reads the convolution out unchanged (flatten, then a 12-unit identity layer). Hover a pixel of a conv map below: its receptive field is outlined on the input's three channels and its sum, the 3x4x4 patch x kernel + b, is written out beside it (padding counts 0). The line below shows three of the outputs; the seed's y_ref prints them as -0.08759809, -0.10987781 and 2.38247847.",
+    state: { data: { kind: "csv", validation: 0 }, features: { standardize: false }, network: { hidden: CMU_CONV_HIDDEN, output: "identity", loss: "mse", reduction: "sum" }, training: { batch_size: 2, learning_rate: 0.01 } },
+    csv: CMU_CONV_CSV,
+    model: CMU_CONV_MODEL,
+    open: ["view-featuremaps"],
+    figure: (lab) => [[0, 0, 0, 0], [0, 0, 0, 1], [1, 2, 1, 1]]
+      .map(([row, f, y, x]) => `image ${row} map ${f} (${y}, ${x}): ${JSON.parse(lab.convPixelSum(row, 0, f, y, x)).z.toFixed(8)}`).join(" · "),
   },
   "digits-convnet": {
     title: "A small convnet beats an MLP of its size on the digits",
