@@ -6,6 +6,7 @@
 // reads), and a limit reached says so.
 import { SETTINGS, setting, SHAPING, READS } from "./state.js";
 import { nextSeed } from "./engine.js";
+import * as imageLayers from "./layer-editor.js";
 
 /** The scalar settings a form element shows. */
 const SCALAR = new Set(["int", "float", "bool", "enum"]);
@@ -87,10 +88,12 @@ export function bindControls(getState, onChange) {
   /** Set by a classroom link: why the layers cannot change, or "". */
   let locked = "";
 
+  fillSelect($("add-kind"), imageLayers.KINDS);
   $("add-layer").addEventListener("click", () => {
     const hidden = getState().network.hidden;
     if (hidden.length >= maxLayers || locked) return;
-    hidden.push({ units: 4, activation: hidden.at(-1)?.activation ?? "tanh" });
+    const activation = hidden.findLast((l) => l.activation)?.activation ?? "tanh";
+    hidden.push(imageLayers.newLayer($("add-kind").value, activation));
     onChange("network.hidden");
   });
 
@@ -101,7 +104,33 @@ export function bindControls(getState, onChange) {
       const row = document.createElement("div");
       row.className = "layer";
       const title = document.createElement("span");
-      title.textContent = `Hidden ${i + 1}`;
+      title.textContent = imageLayers.title(layer, i);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove hidden layer ${i + 1}`);
+      remove.addEventListener("click", () => {
+        state.network.hidden.splice(i, 1);
+        onChange("network.hidden");
+      });
+      const activationSelect = () => {
+        const act = document.createElement("select");
+        act.setAttribute("aria-label", `Activation of hidden layer ${i + 1}`);
+        fillSelect(act, hiddenRow.options);
+        act.value = layer.activation;
+        act.addEventListener("change", () => {
+          layer.activation = act.value;
+          onChange("network.hidden");
+        });
+        return act;
+      };
+      if (layer.kind && layer.kind !== "dense") {
+        const fields = imageLayers.kindFields(layer, i, { onChange: () => onChange("network.hidden"), activationSelect });
+        row.append(title, ...fields, remove);
+        if (locked) row.querySelectorAll("input, select, button").forEach((c) => { c.disabled = true; });
+        box.append(row);
+        return;
+      }
       const minus = document.createElement("button");
       minus.type = "button";
       minus.textContent = "−";
@@ -123,22 +152,7 @@ export function bindControls(getState, onChange) {
         layer.units = Math.min(maxUnits, layer.units + 1);
         onChange("network.hidden");
       });
-      const act = document.createElement("select");
-      act.setAttribute("aria-label", `Activation of hidden layer ${i + 1}`);
-      fillSelect(act, hiddenRow.options);
-      act.value = layer.activation;
-      act.addEventListener("change", () => {
-        layer.activation = act.value;
-        onChange("network.hidden");
-      });
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", `Remove hidden layer ${i + 1}`);
-      remove.addEventListener("click", () => {
-        state.network.hidden.splice(i, 1);
-        onChange("network.hidden");
-      });
+      const act = activationSelect();
       row.append(title, minus, units, plus, act, remove);
       if (locked) for (const c of [minus, plus, act, remove]) c.disabled = true;
       box.append(row);
@@ -153,6 +167,7 @@ export function bindControls(getState, onChange) {
     ].filter(Boolean).join(" ");
     $("layers-why").textContent = why;
     $("layers-why").hidden = why === "";
+    imageLayers.renderShapes();
   }
 
   /** Disables (with the reason beside it) or hides the data settings the chosen dataset

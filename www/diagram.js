@@ -6,6 +6,7 @@
 // its heatmap). Clicking a weight or bias selects it.
 import { Lab, f32, squareImage } from "./engine.js";
 import { fitCanvas } from "./plane.js";
+import { imageShapes, drawStacks } from "./diagram-stacks.js";
 
 /** Steps of the diverging scale the diagram colours weights and activations with. */
 const RAMP_STEPS = 65;
@@ -144,6 +145,13 @@ export class Diagram {
     const { width: w, height: h } = this.canvas;
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, w, h);
+    const stacks = imageShapes(lab);
+    if (stacks) {
+      this.nodes = [];
+      this.edges = [];
+      drawStacks(ctx, w, h, stacks);
+      return;
+    }
     const sizes = Array.from(lab.layerSizes());
     // Engine calls that may allocate come before the views over engine memory below.
     const colours = ramp(palette);

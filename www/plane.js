@@ -273,8 +273,9 @@ export class Plane {
     for (let i = 0; i < n; i++) {
       let lo = Infinity;
       let hi = -Infinity;
-      for (let p = 0; p < d; p++) { lo = Math.min(lo, x[i * d + p]); hi = Math.max(hi, x[i * d + p]); }
-      for (let p = 0; p < d; p++) {
+      // The first channel of an image of several (C x H x W rows, channel-major).
+      for (let p = 0; p < h * w; p++) { lo = Math.min(lo, x[i * d + p]); hi = Math.max(hi, x[i * d + p]); }
+      for (let p = 0; p < h * w; p++) {
         const v = 255 - Math.round(((x[i * d + p] - lo) / (hi - lo || 1)) * 255);
         img.data.set([v, v, v, 255], p * 4);
       }

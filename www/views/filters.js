@@ -103,7 +103,11 @@ export function update(ctx) {
   ui.canvas.hidden = kind === "";
   if (kind === "images") {
     const [h, w] = lab.imageShape();
-    setText(ui.hint, `Each tile is one first-layer unit's weights (its row of W1) reshaped to the ${h}x${w} image: the pattern of pixels that drives the unit up. Each tile is scaled on its own, so compare patterns, not brightness.`);
+    const first = JSON.parse(lab.layerShapes()).layers[1];
+    if (first?.kind === "conv2d") {
+      const [kh, kw] = lab.filtersTileRect(0).slice(2);
+      setText(ui.hint, `Each tile is one ${kh}x${kw} kernel of the first convolution (one per filter and input channel): the pattern it slides over the ${h}x${w} image, its feature map lightest where the image matches it. Each tile is scaled on its own, so compare patterns, not brightness.`);
+    } else setText(ui.hint, `Each tile is one first-layer unit's weights (its row of W1) reshaped to the ${h}x${w} image: the pattern of pixels that drives the unit up. Each tile is scaled on its own, so compare patterns, not brightness.`);
   } else if (kind === "lines") {
     setText(ui.hint, "Each first-layer unit computes z = w·x + b and splits the plane along the line z = 0; the arrow is its weight vector, pointing to where z > 0 (longer arrow, larger weights). With extra input features the lines bend.");
   } else {

@@ -4,6 +4,7 @@
 // stands just above the view that matters (or above the lab) and is scrolled into
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { detailsBox, el, num } from "./parts.js";
+import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN } from "./lessons-conv.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -34,6 +35,13 @@ const UDL_DEEP_CSV = `x0,x1,x2,x3,y
 0.90,1.60,0.20,-1.10,0.40
 -1.30,0.20,0.70,0.60,0.10
 `;
+
+/** The digits-convnet lesson's convnet (crate/tests/convnet_lesson.rs measures it). */
+const CONVNET = [
+  { kind: "conv2d", filters: 4, kernel: [3, 3], stride: 1, pad: 1, activation: "relu" },
+  { kind: "maxpool2d", size: 2, stride: 2 },
+  { kind: "flatten" },
+];
 
 export const LESSONS = {
   "cs231n-worked-example": {
@@ -88,6 +96,30 @@ export const LESSONS = {
     controls: { "filters-colour": "signed" },
     play: true,
     figure: (lab) => `Epoch ${lab.epoch()} of 100 · training accuracy ${fixed(lab.last("train_accuracy"), 3)} · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
+  },
+  "cmu-conv": {
+    title: "CMU 2.4.1: conv_forward, pixel by pixel",
+    text: "The seed's conv_forward test: two 3x4x4 images, three 4x4 filters, stride 2, padding 1, x, w and b by linspace as the notebook makes them; each output map is 2x2. The network reads the convolution out unchanged (flatten, then a 12-unit identity layer). Hover a pixel of a conv map below: its receptive field is outlined on the input's three channels and its sum, the 3x4x4 patch x kernel + b, is written out beside it (padding counts 0). The line below shows three of the outputs; the seed's y_ref prints them as -0.08759809, -0.10987781 and 2.38247847.",
+    state: { data: { kind: "csv", validation: 0 }, features: { standardize: false }, network: { hidden: CMU_CONV_HIDDEN, output: "identity", loss: "mse", reduction: "sum" }, training: { batch_size: 2, learning_rate: 0.01 } },
+    csv: CMU_CONV_CSV,
+    model: CMU_CONV_MODEL,
+    open: ["view-featuremaps"],
+    figure: (lab) => [[0, 0, 0, 0], [0, 0, 0, 1], [1, 2, 1, 1]]
+      .map(([row, f, y, x]) => `image ${row} map ${f} (${y}, ${x}): ${JSON.parse(lab.convPixelSum(row, 0, f, y, x)).z.toFixed(8)}`).join(" · "),
+  },
+  "digits-convnet": {
+    title: "A small convnet beats an MLP of its size on the digits",
+    text: "Both nets have about 690 parameters and train the same way on the same 898 digits (Adam, learning rate 0.01, batches of 32, He weights, 20 epochs), 899 more held out. The convnet: 4 filters of 3x3 (pad 1, ReLU), a 2x2 max pool, flatten, 10 outputs: 690 parameters. The MLP: one ReLU layer of 9 units: 685. Measured natively (crate/tests/convnet_lesson.rs), the convnet reaches validation accuracy 0.958 and the MLP 0.914: a filter slides over the image and learns a stroke wherever it is, while each MLP unit must learn it at every place. Switch with the buttons; the feature maps below show what each filter finds in the selected digit.",
+    state: { data: { kind: "digits", limit: 0, validation: 0.5, seed: 1 }, features: { standardize: false }, network: { hidden: CONVNET, output: "identity", loss: "softmax_cross_entropy", init: "he", seed: 1 }, training: { optimizer: "adam", learning_rate: 0.01, batch_size: 32 }, view: { stop: "epochs", stop_value: 20, pace: 11 } },
+    variants: [
+      { key: "convnet", label: "convnet (690 parameters)", state: { network: { hidden: CONVNET } },
+        note: "The convnet: after 20 epochs validation accuracy 0.958." },
+      { key: "mlp", label: "MLP 64-9-10 (685 parameters)", state: { network: { hidden: [{ units: 9, activation: "relu" }] } },
+        note: "The MLP: after 20 epochs validation accuracy 0.914." },
+    ],
+    open: ["view-featuremaps"],
+    play: true,
+    figure: (lab) => `Epoch ${lab.epoch()} of 20 · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
   "linear-collapse": {
     title: "Linear activations collapse",

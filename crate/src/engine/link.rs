@@ -437,7 +437,8 @@ mod tests {
     use crate::engine::activation::Activation;
     use crate::engine::dataset::features::Derived;
     use crate::engine::limits::MAX_FILE_BYTES;
-    use crate::engine::session::{DatasetKind, LayerConfig};
+    use crate::engine::network::LayerSpec;
+    use crate::engine::session::DatasetKind;
 
     const MODEL: &str = r#"{"format": "backprop-lab.model", "version": 1, "input_dim": 2,
  "layers": [{"units": 2, "activation": "relu", "weights": [[0.18, 0.1], [0.04, 0.22]], "biases": [0, 0]},
@@ -457,10 +458,7 @@ mod tests {
         c.data.kind = DatasetKind::Spirals;
         c.data.noise = 0.123456789012345;
         c.data.seed = u64::MAX;
-        c.network.hidden = vec![LayerConfig {
-            units: 7,
-            activation: Activation::Swish,
-        }];
+        c.network.hidden = vec![LayerSpec::dense(7, Activation::Swish)];
         c.training.learning_rate = 3e-5;
         c.training.shuffle = false;
         c.features.derived = vec![Derived::X1X2];
@@ -539,6 +537,26 @@ mod tests {
         assert_eq!(decode(&bare).unwrap(), (config, None));
         let default = encode(&SessionConfig::default(), None);
         assert_eq!(decode(&default).unwrap().0, SessionConfig::default());
+        let mut conv = SessionConfig::default();
+        conv.data.kind = DatasetKind::Digits;
+        conv.network.hidden = vec![
+            LayerSpec::Conv2d {
+                filters: 6,
+                kernel: (5, 3),
+                stride: 1,
+                pad: 2,
+                activation: Activation::LeakyRelu,
+            },
+            LayerSpec::BatchNorm {
+                momentum: 0.8,
+                eps: 1e-3,
+            },
+            LayerSpec::MaxPool2d { size: 2, stride: 2 },
+            LayerSpec::Flatten,
+            LayerSpec::Dropout { p: 0.1 },
+            LayerSpec::dense(12, Activation::Relu),
+        ];
+        assert_eq!(decode(&encode(&conv, None)).unwrap().0, conv);
     }
 
     #[test]

@@ -11,15 +11,23 @@ use super::limits;
 use super::loss::Loss;
 use super::model_json::Model;
 use super::network::{Architecture, LayerSpec, Network, Trace};
+use super::ops::Shape;
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 pub use super::settings::{
-    DataConfig, DatasetKind, FeatureConfig, LayerConfig, NetConfig, Problem, SessionConfig,
-    TrainingConfig,
+    DataConfig, DatasetKind, FeatureConfig, NetConfig, Problem, SessionConfig, TrainingConfig,
 };
+
+/// (channels, height, width) of the network's input when the rows are images the input
+/// transform leaves as they are: what a convolution or pool reads.
+fn image_input(data: &Dataset, input_dim: usize) -> Option<(usize, usize, usize)> {
+    let (h, w) = data.image_shape?;
+    (input_dim == data.features() && h * w > 0 && input_dim.is_multiple_of(h * w))
+        .then(|| (input_dim / (h * w), h, w))
+}
 
 impl SessionConfig {
     fn train_config(&self) -> TrainConfig {
@@ -282,16 +290,14 @@ impl Session {
             transform.standardizer = Some(Standardizer::fit(x.view()));
         }
         let (out_units, out_act, loss) = output_and_loss(&config.network, &data.target);
-        let mut layers = Vec::with_capacity(config.network.hidden.len() + 1);
-        for l in &config.network.hidden {
-            layers.push((l.units, l.activation));
-        }
+        let mut layers = config.network.hidden.clone();
+        layers.push(LayerSpec::dense(out_units, out_act));
         let penalty = config.training.penalty();
-        layers.push((out_units, out_act));
+        let input_dim = transform.output_dim(data.features());
         let arch = Architecture {
-            input_dim: transform.output_dim(data.features()),
-            input_shape: None,
-            layers: LayerSpec::dense_stack(&layers),
+            input_dim,
+            input_shape: image_input(&data, input_dim),
+            layers,
             loss,
             reduction: config.network.reduction,
             l2: penalty.l2,
@@ -518,6 +524,71 @@ impl Session {
 mod tests {
     use super::*;
     use crate::engine::settings::Regularization;
+
+    fn digits_with(hidden: serde_json::Value) -> Result<Session> {
+        let c = SessionConfig::from_json(
+            &serde_json::json!({"data": {"kind": "digits", "limit": 100}, "network": {"hidden": hidden}})
+                .to_string(),
+        )?;
+        Session::new(c, Some(include_bytes!("../../../www/data/digits.bin")))
+    }
+
+    #[test]
+    fn image_layers_build_over_the_digits_and_their_shapes_are_the_engines() {
+        let s = digits_with(serde_json::json!([
+            {"kind": "conv2d", "filters": 8, "kernel": [3, 3], "stride": 1, "pad": 1, "activation": "relu"},
+            {"kind": "batchnorm", "momentum": 0.9, "eps": 1e-5},
+            {"kind": "maxpool2d", "size": 2, "stride": 2},
+            {"kind": "flatten"},
+            {"kind": "dropout", "p": 0.25}
+        ]))
+        .unwrap();
+        let image = |channels, height, width| Shape::Image {
+            channels,
+            height,
+            width,
+        };
+        assert_eq!(
+            s.trainer.net.shapes(),
+            [
+                image(1, 8, 8),
+                image(8, 8, 8),
+                image(8, 8, 8),
+                image(8, 4, 4),
+                Shape::Features(128),
+                Shape::Features(128),
+                Shape::Features(10)
+            ]
+        );
+        let dense = digits_with(serde_json::json!([{"units": 16, "activation": "relu"}])).unwrap();
+        assert_eq!(dense.trainer.net.shapes()[0], Shape::Features(64));
+    }
+
+    #[test]
+    fn an_impossible_image_layer_is_refused_naming_the_layer() {
+        let too_big = digits_with(serde_json::json!([
+            {"kind": "conv2d", "filters": 4, "kernel": [9, 9], "stride": 1, "pad": 0, "activation": "relu"}
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(too_big.contains("layer 1"), "{too_big}");
+        let flat = digits_with(serde_json::json!([
+            {"kind": "flatten"},
+            {"kind": "maxpool2d", "size": 2, "stride": 2}
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            flat.contains("layer 2: maxpool2d needs an image input"),
+            "{flat}"
+        );
+        let circles = SessionConfig::from_json(
+            r#"{"network": {"hidden": [{"kind": "conv2d", "filters": 2, "kernel": [3, 3], "stride": 1, "pad": 0, "activation": "relu"}]}}"#,
+        )
+        .unwrap();
+        let e = Session::new(circles, None).unwrap_err().to_string();
+        assert!(e.contains("layer 1: conv2d needs an image input"), "{e}");
+    }
 
     #[test]
     fn the_confusion_matrix_counts_the_training_rows_when_there_are_no_validation_rows() {

@@ -22,6 +22,7 @@ use super::init::Init;
 use super::limits;
 use super::loss::{Loss, Reduction};
 use super::number::kernel::Kernel;
+use super::ops::spec::LayerSpec;
 use super::optim::Optimizer;
 use super::penalty::Penalty;
 use serde::{Serialize, Serializer};
@@ -486,20 +487,12 @@ impl Default for DataConfig {
     }
 }
 
-/// One hidden layer as the page describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LayerConfig {
-    /// Number of units.
-    pub units: usize,
-    /// Its activation.
-    pub activation: Activation,
-}
-
 /// The network part of the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetConfig {
-    /// Hidden layers, input side first.
-    pub hidden: Vec<LayerConfig>,
+    /// Hidden layers, input side first: any kind the model file knows (dense written as
+    /// `{units, activation}`, the others as their model-file settings with `"kind"`).
+    pub hidden: Vec<LayerSpec>,
     /// Output activation; None is "auto" (identity for the cross-entropy losses and
     /// regression, sigmoid for a squared-error classifier).
     pub output: Option<Activation>,
@@ -518,10 +511,7 @@ pub struct NetConfig {
 
 impl Default for NetConfig {
     fn default() -> Self {
-        let layer = |units| LayerConfig {
-            units,
-            activation: Activation::Tanh,
-        };
+        let layer = |units| LayerSpec::dense(units, Activation::Tanh);
         NetConfig {
             hidden: vec![layer(4), layer(2)],
             output: None,
@@ -810,7 +800,7 @@ enum Field<'a> {
     Float(&'a mut f64),
     Bool(&'a mut bool),
     Choice(&'a mut dyn ChoiceField),
-    Layers(&'a mut Vec<LayerConfig>),
+    Layers(&'a mut Vec<LayerSpec>),
     Derived(&'a mut Vec<Derived>),
     Points(&'a mut Vec<[f64; 3]>),
     Rows(&'a mut Vec<usize>),
@@ -1138,11 +1128,7 @@ impl Setting {
             Field::Float(v) => json!(*v),
             Field::Bool(v) => json!(*v),
             Field::Choice(v) => json!(v.get()),
-            Field::Layers(v) => Value::Array(
-                v.iter()
-                    .map(|l| json!({"units": l.units, "activation": l.activation.name()}))
-                    .collect(),
-            ),
+            Field::Layers(v) => Value::Array(v.iter().map(layer_json).collect()),
             Field::Derived(v) => json!(v.iter().map(|d| d.name()).collect::<Vec<_>>()),
             Field::Points(v) => json!(v),
             Field::Rows(v) => json!(v),
@@ -1244,7 +1230,7 @@ impl Setting {
     }
 }
 
-fn layers(v: &Value) -> std::result::Result<Vec<LayerConfig>, Refusal> {
+fn layers(v: &Value) -> std::result::Result<Vec<LayerSpec>, Refusal> {
     let max_hidden = limits::MAX_LAYERS - 1;
     let list = v
         .as_array()
@@ -1252,6 +1238,24 @@ fn layers(v: &Value) -> std::result::Result<Vec<LayerConfig>, Refusal> {
         .ok_or_else(|| refused(v, &format!("a list of at most {max_hidden} layers")))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, l) in list.iter().enumerate() {
+        let kind = l.get("kind").and_then(Value::as_str).unwrap_or("dense");
+        if kind != "dense" {
+            let spec = l
+                .as_object()
+                .filter(|_| kind != "tied")
+                .ok_or_else(|| "an object with a kind other than tied".to_string())
+                .and_then(|m| LayerSpec::from_json(m, "").map_err(|e| e.to_string()));
+            match spec {
+                Ok(spec) => out.push(spec),
+                Err(why) => {
+                    return Err(Refusal {
+                        value: format!("hidden layer {} `{}`", i + 1, shown(l)),
+                        allowed: why.strip_prefix("model: ").unwrap_or(&why).to_string(),
+                    })
+                }
+            }
+            continue;
+        }
         let units = l
             .get("units")
             .and_then(Value::as_u64)
@@ -1261,10 +1265,9 @@ fn layers(v: &Value) -> std::result::Result<Vec<LayerConfig>, Refusal> {
             .and_then(Value::as_str)
             .and_then(|a| Activation::parse(a).ok());
         match (units, activation) {
-            (Some(units), Some(activation)) => out.push(LayerConfig {
-                units: units as usize,
-                activation,
-            }),
+            (Some(units), Some(activation)) => {
+                out.push(LayerSpec::dense(units as usize, activation))
+            }
             _ => {
                 return Err(Refusal {
                     value: format!("hidden layer {} `{}`", i + 1, shown(l)),
@@ -1278,6 +1281,35 @@ fn layers(v: &Value) -> std::result::Result<Vec<LayerConfig>, Refusal> {
         }
     }
     Ok(out)
+}
+
+/// One hidden layer as the configuration writes it: `{units, activation}` for dense (the
+/// form every saved session and link has), the model file's settings for the other kinds.
+fn layer_json(spec: &LayerSpec) -> Value {
+    match *spec {
+        LayerSpec::Dense { units, activation } => {
+            json!({"units": units, "activation": activation.name()})
+        }
+        LayerSpec::Conv2d {
+            filters,
+            kernel,
+            stride,
+            pad,
+            activation,
+        } => json!({"kind": "conv2d", "filters": filters, "kernel": [kernel.0, kernel.1],
+            "stride": stride, "pad": pad, "activation": activation.name()}),
+        LayerSpec::MaxPool2d { size, stride } => {
+            json!({"kind": "maxpool2d", "size": size, "stride": stride})
+        }
+        LayerSpec::Flatten => json!({"kind": "flatten"}),
+        LayerSpec::Dropout { p } => json!({"kind": "dropout", "p": p}),
+        LayerSpec::BatchNorm { momentum, eps } => {
+            json!({"kind": "batchnorm", "momentum": momentum, "eps": eps})
+        }
+        LayerSpec::Tied { of, activation } => {
+            json!({"kind": "tied", "of": of, "activation": activation.name()})
+        }
+    }
 }
 
 /// Old pages wrote the L2 strength as `training.l2`; it reads as the L2 regularisation
@@ -1436,10 +1468,7 @@ mod tests {
         assert_eq!(s.session.data.points, 300);
         assert_eq!(
             s.session.network.hidden,
-            vec![LayerConfig {
-                units: 3,
-                activation: Activation::Relu
-            }]
+            vec![LayerSpec::dense(3, Activation::Relu)]
         );
         assert_eq!(s.session.network.output, Some(Activation::Sigmoid));
         assert_eq!(s.session.network.loss, Some(Loss::Mse));
@@ -1528,6 +1557,49 @@ mod tests {
         let long = "x".repeat(500);
         let e = strict_error(json!({"data": {"kind": long}}));
         assert!(e.len() < 260 && e.contains("one of circles, xor"), "{e}");
+    }
+
+    #[test]
+    fn image_layers_round_trip_and_a_bad_one_is_named() {
+        let hidden = json!([
+            {"kind": "conv2d", "filters": 8, "kernel": [3, 5], "stride": 2, "pad": 1, "activation": "relu"},
+            {"kind": "batchnorm", "momentum": 0.9, "eps": 1e-5},
+            {"kind": "maxpool2d", "size": 2, "stride": 2},
+            {"kind": "flatten"},
+            {"kind": "dropout", "p": 0.25},
+            {"units": 16, "activation": "tanh"}
+        ]);
+        let c = Settings::check(&json!({"network": {"hidden": hidden}}), Mode::Strict).unwrap();
+        let got = &c.settings.session.network.hidden;
+        assert_eq!(
+            got[0],
+            LayerSpec::Conv2d {
+                filters: 8,
+                kernel: (3, 5),
+                stride: 2,
+                pad: 1,
+                activation: Activation::Relu
+            }
+        );
+        assert_eq!(got[4], LayerSpec::Dropout { p: 0.25 });
+        assert_eq!(c.settings.to_value()["network"]["hidden"], hidden);
+        let e = strict_error(json!({"network": {"hidden": [
+            {"units": 4, "activation": "relu"},
+            {"kind": "conv2d", "filters": 0, "kernel": [3, 3], "stride": 1, "pad": 0, "activation": "relu"}
+        ]}}));
+        assert!(
+            e.contains("hidden layer 2") && e.contains("filters must be a whole number from 1"),
+            "{e}"
+        );
+        let e = strict_error(json!({"network": {"hidden": [{"kind": "pool"}]}}));
+        assert!(
+            e.contains("hidden layer 1") && e.contains("kind \"pool\""),
+            "{e}"
+        );
+        let e = strict_error(
+            json!({"network": {"hidden": [{"kind": "tied", "of": 0, "activation": "identity"}]}}),
+        );
+        assert!(e.contains("hidden layer 1"), "{e}");
     }
 
     #[test]

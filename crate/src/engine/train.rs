@@ -680,14 +680,12 @@ impl<T: Real> Trainer<T> {
             val_accuracy,
             f64::from(u8::from(with_history)),
         ];
-        for layer in &self.net.layers {
-            out.extend(
-                layer
-                    .weights()
-                    .iter()
-                    .chain(&layer.biases())
-                    .map(|v| v.to_f64()),
-            );
+        // Every parameter of every operation, in the order `apply_snapshot` reads them
+        // (a convolution's weights are not a matrix, batch norm's are gamma and beta).
+        for op in &self.net.layers {
+            for p in 0..op.params().len() {
+                out.extend(op.param(p).iter().map(|v| v.to_f64()));
+            }
         }
         if with_history {
             for series in self.history.series() {

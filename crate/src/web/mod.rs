@@ -6,6 +6,7 @@ mod activations;
 mod bench;
 mod charts;
 mod edit;
+mod featuremaps;
 mod inspect;
 mod lab;
 mod timeline;

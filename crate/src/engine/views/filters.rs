@@ -9,6 +9,7 @@ use crate::engine::dataset::features::InputTransform;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::grid::Palette;
 use crate::engine::network::Network;
+use crate::engine::ops::{Op, Operation};
 use ndarray::Array2;
 
 /// Grid points per side for tracing the zero lines.
@@ -48,7 +49,8 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// Paints every first-layer unit's weights as an `h` x `w` tile, in a mosaic a
+    /// Paints every first-layer unit's weights as an `h` x `w` tile (a first
+    /// convolution: every kernel, one tile per filter and input channel), in a mosaic a
     /// little wider than tall (about 1.6 tiles across for each tile down).
     pub fn images(
         &mut self,
@@ -60,13 +62,24 @@ impl Filters {
             .layers
             .first()
             .ok_or_else(|| EngineError::Model("the network has no layers".into()))?;
-        if layer.input_len() != h * w {
-            return Err(EngineError::Mismatch(format!(
-                "the first layer takes {} inputs, not a {h}x{w} image",
-                layer.input_len()
-            )));
-        }
-        let units = layer.output_len();
+        // A first convolution's tiles are its kernels, one per filter and input channel;
+        // a dense layer's are its units' weights over the image.
+        let (h, w) = match layer {
+            Op::Conv2d(conv) => conv.kernel(),
+            _ if layer.input_len() != h * w => {
+                return Err(EngineError::Mismatch(format!(
+                    "the first layer takes {} inputs, not a {h}x{w} image",
+                    layer.input_len()
+                )))
+            }
+            _ => (h, w),
+        };
+        let dense = layer.weights();
+        let all = match layer {
+            Op::Conv2d(conv) => conv.param(0),
+            _ => dense.as_slice().expect("weights are contiguous"),
+        };
+        let units = all.len() / (h * w);
         let cols = ((units as f64 * 1.6).sqrt().ceil() as usize).clamp(1, units.max(1));
         self.layout = (cols, h, w, units);
         let rows = units.div_ceil(cols);
@@ -80,7 +93,7 @@ impl Filters {
             px.copy_from_slice(&[BACKGROUND, BACKGROUND, BACKGROUND, 255]);
         }
         self.ranges.clear();
-        for (unit, weights) in layer.weights().outer_iter().enumerate() {
+        for (unit, weights) in all.chunks_exact(h * w).enumerate() {
             let (lo, hi) = weights
                 .iter()
                 .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
@@ -324,6 +337,46 @@ mod tests {
         }
         let e = f.images(&n, (3, 3), TileColour::Grey);
         assert!(e.is_err(), "a 9-pixel image does not fit 4 inputs");
+    }
+
+    #[test]
+    fn a_first_convolution_shows_each_kernel_as_a_tile() {
+        let mut n = Network::<f32>::zeros(&Architecture {
+            input_dim: 64,
+            input_shape: Some((1, 8, 8)),
+            layers: vec![
+                LayerSpec::Conv2d {
+                    filters: 3,
+                    kernel: (3, 3),
+                    stride: 1,
+                    pad: 1,
+                    activation: Activation::Relu,
+                },
+                LayerSpec::Flatten,
+                LayerSpec::dense(2, Activation::Identity),
+            ],
+            loss: Loss::Mse,
+            reduction: Reduction::Mean,
+            l2: 0.0,
+        })
+        .expect("convnet");
+        n.layers[0]
+            .param_mut(0)
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, w)| *w = i as f32);
+        let mut f = Filters::default();
+        f.images(&n, (8, 8), TileColour::Grey).expect("kernels");
+        assert_eq!(
+            f.tile_rect(2),
+            Some([1 + 2 * 4, 1, 3, 3]),
+            "three 3x3 tiles in a row"
+        );
+        assert_eq!(f.tile_rect(3), None);
+        assert_eq!(f.ranges, vec![0.0, 8.0, 9.0, 17.0, 18.0, 26.0]);
+        let px = |x: usize, y: usize| f.rgba[(y * f.width + x) * 4];
+        // Filter 1's kernel, row-major: its first weight darkest, its last lightest.
+        assert_eq!([px(5, 1), px(7, 3)], [0, 255]);
     }
 
     #[test]

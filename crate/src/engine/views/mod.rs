@@ -1,13 +1,15 @@
 //! Inspection views computed in the engine so the page only draws: hidden
 //! representations (every row placed at its activation vector in a layer, projected and
 //! recorded over a run), first-layer filters (weight images or zero lines) and
-//! histograms of every layer's activations.
+//! histograms of every layer's activations, and the feature maps of a convolutional net.
 
+pub mod featuremaps;
 pub mod filters;
 pub mod histogram;
 pub mod pca;
 pub mod representation;
 
+use featuremaps::FeatureMaps;
 use filters::Filters;
 use representation::Representation;
 
@@ -19,4 +21,6 @@ pub struct ViewState {
     pub representation: Representation,
     /// The first-layer filters view.
     pub filters: Filters,
+    /// The feature-maps view's maps of the selected image.
+    pub feature_maps: FeatureMaps,
 }

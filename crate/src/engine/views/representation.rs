@@ -462,16 +462,14 @@ fn activations(trace: &Trace<f32>, layer: usize, rows: usize, units: usize) -> &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::session::{LayerConfig, Session, SessionConfig};
+    use crate::engine::network::LayerSpec;
+    use crate::engine::session::{Session, SessionConfig};
 
     fn session(hidden: &[usize]) -> Session {
         let mut config = SessionConfig::default();
         config.network.hidden = hidden
             .iter()
-            .map(|&units| LayerConfig {
-                units,
-                activation: crate::engine::activation::Activation::Tanh,
-            })
+            .map(|&units| LayerSpec::dense(units, crate::engine::activation::Activation::Tanh))
             .collect();
         Session::new(config, None).expect("a circles session")
     }
