@@ -9,7 +9,7 @@ use backprop_lab::engine::dataset::Target;
 use backprop_lab::engine::gradcheck;
 use backprop_lab::engine::init::{standard_normal, Init};
 use backprop_lab::engine::loss::{Loss, Reduction};
-use backprop_lab::engine::network::{Architecture, Network};
+use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::train::{Rows, TrainConfig, Trainer};
 use ndarray::Array2;
@@ -51,7 +51,8 @@ fn arch(
     };
     Architecture {
         input_dim: 3,
-        layers: vec![(4, hidden), (5, hidden), (outputs, out_act)],
+        input_shape: None,
+        layers: LayerSpec::dense_stack(&[(4, hidden), (5, hidden), (outputs, out_act)]),
         loss,
         reduction,
         l2,
@@ -140,11 +141,12 @@ fn nielsen_circles_batch_equals_loop_and_gradient_checks() {
     let data = generators::circles(1000, 0.3, 0.1, &mut rng).unwrap();
     let a = Architecture {
         input_dim: 2,
-        layers: vec![
+        input_shape: None,
+        layers: LayerSpec::dense_stack(&[
             (3, Activation::Sigmoid),
             (3, Activation::Sigmoid),
             (1, Activation::Sigmoid),
-        ],
+        ]),
         loss: Loss::Mse,
         reduction: Reduction::Mean,
         l2: 0.0,
@@ -174,11 +176,12 @@ fn f32_training_tracks_f64_from_the_same_seed() {
     let data = generators::circles(400, 0.5, 0.1, &mut rng).unwrap();
     let a = Architecture {
         input_dim: 2,
-        layers: vec![
+        input_shape: None,
+        layers: LayerSpec::dense_stack(&[
             (8, Activation::Tanh),
             (8, Activation::Tanh),
             (1, Activation::Sigmoid),
-        ],
+        ]),
         loss: Loss::Mse,
         reduction: Reduction::Mean,
         l2: 0.0,

@@ -5,7 +5,7 @@ use backprop_lab::engine::dataset::features::Standardizer;
 use backprop_lab::engine::dataset::{digits, generators, Dataset, Target};
 use backprop_lab::engine::init::Init;
 use backprop_lab::engine::loss::{Loss, Reduction};
-use backprop_lab::engine::network::{Architecture, Network};
+use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::train::{evaluate, Rows, TrainConfig, Trainer};
 use ndarray::Array2;
@@ -43,7 +43,8 @@ fn cmu_blobs_train_for_nine_of_ten_seeds() {
         let data = generators::cmu_blobs(&mut rng).unwrap();
         let arch = Architecture {
             input_dim: 2,
-            layers: vec![(25, Activation::Sigmoid), (4, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(25, Activation::Sigmoid), (4, Activation::Identity)]),
             loss: Loss::SoftmaxCrossEntropy,
             reduction: Reduction::Sum,
             l2: 0.0,
@@ -99,11 +100,12 @@ fn relu_net_overfits_fifty_digits() {
     small.x.mapv_inplace(|v| v * CIFAR_ROW_NORM / norm);
     let arch = Architecture {
         input_dim: 64,
-        layers: vec![
+        input_shape: None,
+        layers: LayerSpec::dense_stack(&[
             (100, Activation::Relu),
             (100, Activation::Relu),
             (10, Activation::Identity),
-        ],
+        ]),
         loss: Loss::SoftmaxCrossEntropy,
         reduction: Reduction::Mean,
         l2: 0.0,

@@ -5,7 +5,7 @@ use backprop_lab::engine::api;
 use backprop_lab::engine::init::Init;
 use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
-use backprop_lab::engine::network::{Architecture, Network};
+use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -29,7 +29,8 @@ fn edit(f: impl FnOnce(&mut serde_json::Value)) -> String {
 fn export_then_import_gives_identical_outputs() {
     let arch = Architecture {
         input_dim: 3,
-        layers: vec![(7, Activation::Swish), (4, Activation::Identity)],
+        input_shape: None,
+        layers: LayerSpec::dense_stack(&[(7, Activation::Swish), (4, Activation::Identity)]),
         loss: Loss::SoftmaxCrossEntropy,
         reduction: Reduction::Mean,
         l2: 1e-3,

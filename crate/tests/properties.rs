@@ -16,7 +16,7 @@ use backprop_lab::engine::init::standard_normal;
 use backprop_lab::engine::link;
 use backprop_lab::engine::loss::{Loss, Reduction};
 use backprop_lab::engine::model_json::Model;
-use backprop_lab::engine::network::{Architecture, Network};
+use backprop_lab::engine::network::{Architecture, LayerSpec, Network};
 use backprop_lab::engine::optim::Optimizer;
 use backprop_lab::engine::session::{DatasetKind, SessionConfig};
 use backprop_lab::engine::settings::{Choice, Mode, Settings};
@@ -79,7 +79,8 @@ impl Spec {
     fn architecture(&self) -> Architecture {
         Architecture {
             input_dim: self.input_dim,
-            layers: self.layers.clone(),
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&self.layers),
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
@@ -528,15 +529,33 @@ fn valid_csvs() -> Vec<String> {
     v
 }
 
+/// The seed notebooks' examples and the layers issue's (a convolution, a tied layer).
 fn examples() -> Vec<serde_json::Value> {
-    common::seed_examples()["examples"]
+    let mut all = common::seed_examples()["examples"]
         .as_array()
         .expect("examples")
-        .clone()
+        .clone();
+    all.extend(
+        common::layer_examples()["examples"]
+            .as_array()
+            .expect("examples")
+            .clone(),
+    );
+    all
 }
 
+/// Every example's model, and one with the kinds the examples lack.
 fn valid_models() -> Vec<String> {
-    examples().iter().map(|e| e["model"].to_string()).collect()
+    let mut models: Vec<String> = examples().iter().map(|e| e["model"].to_string()).collect();
+    models.push(
+        r#"{"format": "backprop-lab.model", "version": 1, "input_dim": 4, "input_shape": [1, 2, 2], "loss": "mse", "layers": [
+            {"kind": "maxpool2d", "size": 1, "stride": 1},
+            {"kind": "batchnorm", "gamma": [1.5], "beta": [0.1], "running_mean": [0.2], "running_var": [0.9], "momentum": 0.9, "eps": 1e-5},
+            {"kind": "flatten"}, {"kind": "dropout", "p": 0.5},
+            {"units": 1, "activation": "tanh", "weights": [[1, 2, 3, 4]], "biases": [0.5]}]}"#
+            .to_string(),
+    );
+    models
 }
 
 fn valid_links() -> Vec<String> {

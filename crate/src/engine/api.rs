@@ -6,6 +6,7 @@ use super::error::{EngineError, Result};
 use super::gradcheck;
 use super::labels;
 use super::model_json::{nested, Model};
+use super::ops::{Mode, Shape};
 use ndarray::Array2;
 use serde_json::{json, Value};
 
@@ -26,6 +27,16 @@ pub fn prepare(
             data.feature_names.join(", ")
         )));
     }
+    if let (Some((h, w)), Some(Shape::Image { height, width, .. })) = (
+        data.image_shape,
+        model.network.layers.first().map(|op| op.input_shape()),
+    ) {
+        if (h, w) != (height, width) {
+            return Err(EngineError::Mismatch(format!(
+                "the model reads {height}x{width} images but the CSV declares {h}x{w}"
+            )));
+        }
+    }
     let x = model.transform.apply(data.x.view())?;
     let y = labels::targets(model, data, lines)?;
     Ok((x, y))
@@ -40,11 +51,21 @@ fn load(model_json: &str, csv_text: &str) -> Result<(Model, Array2<f64>, Array2<
 
 /// `{"loss": C, "outputs": [[...] per row], "gradients": [{"weights": [[...]],
 /// "biases": [...]} per layer]}`: the cost (loss plus L2 penalty), the raw network
-/// outputs and backprop's gradients, in f64.
+/// outputs and backprop's gradients, in f64, in evaluation mode. One object per layer,
+/// one key per parameter nested by its shape (conv weights F x C x KH x KW, `{}` for a
+/// layer without parameters); a tied layer's W gradient, both paths summed, is on the
+/// layer it ties to.
 pub fn evaluate(model_json: &str, csv_text: &str) -> Result<String> {
+    evaluate_with(model_json, csv_text, None)
+}
+
+/// [`evaluate`] with options `{"mode": "train"}` (batch norm by the batch's statistics,
+/// dropout masks from seed 0) or `{"mode": "eval"}`, the default.
+pub fn evaluate_with(model_json: &str, csv_text: &str, options: Option<&str>) -> Result<String> {
+    let mode = mode_of(options)?;
     let (model, x, y) = load(model_json, csv_text)?;
     let net = &model.network;
-    let (cost, trace, grads) = net.cost_and_gradients(x.view(), y.view())?;
+    let (cost, trace, grads) = net.cost_and_gradients_in(mode, 0, x.view(), y.view())?;
     let outputs: Vec<Vec<f64>> = trace.output().outer_iter().map(|r| r.to_vec()).collect();
     let gradients: Vec<Value> = net
         .layers
@@ -60,6 +81,25 @@ pub fn evaluate(model_json: &str, csv_text: &str) -> Result<String> {
         })
         .collect();
     Ok(json!({ "loss": cost, "outputs": outputs, "gradients": gradients }).to_string())
+}
+
+/// The mode of `{"mode": "train" | "eval"}`; evaluation when there are no options.
+fn mode_of(options: Option<&str>) -> Result<Mode> {
+    let Some(text) = options.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Mode::Eval);
+    };
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| EngineError::Model(format!("the options are not valid JSON: {e}")))?;
+    let mode = v
+        .as_object()
+        .ok_or_else(|| EngineError::Model("the options must be an object".into()))?
+        .get("mode");
+    match mode {
+        None => Ok(Mode::Eval),
+        Some(m) => m.as_str().and_then(Mode::parse).ok_or_else(|| {
+            EngineError::Model(format!("mode must be \"train\" or \"eval\", got {m}"))
+        }),
+    }
 }
 
 /// `{"epsilon": e, "tensors": [{"layer": 1, "tensor": "weights", "max_relative_error":

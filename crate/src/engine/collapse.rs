@@ -34,7 +34,7 @@ mod tests {
     use super::*;
     use crate::engine::init::Init;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use rand::rngs::StdRng;
     use rand::SeedableRng;
 
@@ -42,11 +42,12 @@ mod tests {
     fn the_affine_map_reproduces_the_network() {
         let arch = Architecture {
             input_dim: 3,
-            layers: vec![
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[
                 (5, Activation::Identity),
                 (4, Activation::Identity),
                 (2, Activation::Identity),
-            ],
+            ]),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,

@@ -3,6 +3,7 @@
 
 use super::error::Result;
 use super::network::Network;
+use super::ops::Mode;
 use ndarray::ArrayView2;
 
 /// Default finite-difference step.
@@ -31,17 +32,32 @@ pub fn relative_error(a: f64, b: f64) -> f64 {
     (a - b).abs() / scale
 }
 
-/// Checks every weight and bias of `net` on (x, y). x: (N, input_dim), y: (N, outputs).
+/// Checks every weight and bias of `net` on (x, y) in evaluation mode. x: (N, input_dim),
+/// y: (N, outputs).
 pub fn check(
     net: &Network<f64>,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
     eps: f64,
 ) -> Result<Vec<TensorCheck>> {
-    let (_, _, grads) = net.cost_and_gradients(x, y)?;
+    check_in(net, Mode::Eval, 0, x, y, eps)
+}
+
+/// [`check`] in `mode`. Every evaluation runs with the same `seed`, so dropout's masks
+/// are held fixed; in training, batch norm uses each probe's batch statistics, so the
+/// check covers their gradient too. Non-trained buffers are not probed.
+pub fn check_in(
+    net: &Network<f64>,
+    mode: Mode,
+    seed: u64,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    eps: f64,
+) -> Result<Vec<TensorCheck>> {
+    let (_, _, grads) = net.cost_and_gradients_in(mode, seed, x, y)?;
     let mut probe = net.clone();
     let cost_at = |probe: &Network<f64>| -> Result<f64> {
-        let trace = probe.forward(x)?;
+        let trace = probe.forward_in(mode, seed, x)?;
         Ok(probe.cost(&trace, y))
     };
     let mut out = Vec::with_capacity(2 * net.layers.len());

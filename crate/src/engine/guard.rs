@@ -196,13 +196,14 @@ pub fn readable(v: f64) -> String {
 mod tests {
     use super::*;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use ndarray::Array2;
 
     fn net(scale: f64, activation: Activation) -> Network<f64> {
         let arch = Architecture {
             input_dim: 2,
-            layers: vec![(4, activation), (1, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(4, activation), (1, Activation::Identity)]),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,

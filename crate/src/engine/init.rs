@@ -77,14 +77,12 @@ impl Init {
     }
 
     /// Fills every weight tensor ([`Role::Weight`]) in row-major order, operation by
-    /// operation, from its fans (dim 0 is fan-out, the rest multiply to fan-in), and
-    /// sets every bias ([`Role::Bias`]) to `bias`.
+    /// operation, from its fans ([`crate::engine::ops::Operation::fans`]), sets every
+    /// bias ([`Role::Bias`]) to `bias` and every scale ([`Role::Scale`]) to 1.
     pub fn apply<T: Real>(self, net: &mut Network<T>, bias: f64, rng: &mut impl Rng) {
         for op in &mut net.layers {
             for (p, spec) in op.params().iter().enumerate() {
-                let shape = op.param_shape(p);
-                let fan_out = shape.first().copied().unwrap_or(1);
-                let fan_in = shape.iter().skip(1).product::<usize>();
+                let (fan_in, fan_out) = op.fans(p);
                 let values = op.param_mut(p);
                 match spec.role {
                     Role::Weight => {
@@ -93,6 +91,7 @@ impl Init {
                         }
                     }
                     Role::Bias => values.fill(T::from_f64(bias)),
+                    Role::Scale => values.fill(T::one()),
                 }
             }
         }
@@ -126,14 +125,15 @@ mod tests {
     use super::*;
     use crate::engine::activation::Activation;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use rand::rngs::StdRng;
     use rand::SeedableRng;
 
     fn arch() -> Architecture {
         Architecture {
             input_dim: 40,
-            layers: vec![(60, Activation::Relu), (4, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(60, Activation::Relu), (4, Activation::Identity)]),
             loss: Loss::SoftmaxCrossEntropy,
             reduction: Reduction::Mean,
             l2: 0.0,

@@ -91,11 +91,13 @@ mod tests {
     use crate::engine::dataset::csv;
     use crate::engine::loss::{Loss, Reduction};
     use crate::engine::network::{Architecture, Network};
+    use crate::engine::ops::spec::LayerSpec;
 
     fn network(outputs: usize, loss: Loss) -> Network<f64> {
         let arch = Architecture {
             input_dim: 1,
-            layers: vec![(outputs, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(outputs, Activation::Identity)]),
             loss,
             reduction: Reduction::Mean,
             l2: 0.0,

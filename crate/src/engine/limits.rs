@@ -9,6 +9,9 @@ pub const MAX_LAYERS: usize = 16;
 pub const MAX_UNITS: usize = 1024;
 /// Most weights and biases in one network.
 pub const MAX_PARAMETERS: usize = 1_000_000;
+/// Most values one layer's output may hold per example (a convolution's feature maps):
+/// 16 maps of 32 x 32.
+pub const MAX_ROW_VALUES: usize = 1 << 14;
 /// Most rows in a dataset.
 pub const MAX_ROWS: usize = 10_000;
 /// Most columns in a dataset: 1024 fits a 32x32 image (a 28x28 one is 784).

@@ -2,14 +2,13 @@
 //! validating import whose errors name the first problem precisely (for example
 //! "layer 2: weights has 7 rows but units is 8").
 
-use super::activation::Activation;
 use super::dataset::features::{Derived, InputTransform, Standardizer};
 use super::error::{EngineError, Result};
 use super::limits;
 use super::loss::{Loss, Reduction};
-use super::network::{Architecture, Network};
+use super::network::{Architecture, LayerSpec, Network};
 use super::number::Real;
-use super::ops::Operation;
+use super::ops::{Op, Shape};
 use serde_json::{json, Map, Value};
 
 /// Row-major `values` of this shape as nested JSON lists, dim 0 outermost (a dense W
@@ -30,22 +29,85 @@ pub fn nested(shape: &[usize], values: &[f64]) -> Value {
     }
 }
 
-/// One layer of the model file: its sizes and activation, then each parameter under
-/// its name, nested by its shape. A dense layer writes no `"kind"` (dense is the
-/// default), so files from before the operations read and write the same.
-fn layer_json(op: &dyn Operation<f64>) -> Value {
-    let mut layer = Map::new();
-    if op.kind() != "dense" {
-        layer.insert("kind".into(), json!(op.kind()));
-    }
-    layer.insert("units".into(), json!(op.output_len()));
-    if let Some(f) = op.activation() {
-        layer.insert("activation".into(), json!(f.name()));
-    }
+/// One layer of the model file: its kind and settings ([`LayerSpec::header`]), then
+/// each parameter and buffer under its name, nested by its shape. A dense layer writes
+/// no `"kind"` (dense is the default), so files from before the operations read and
+/// write the same.
+fn layer_json(op: &Op<f64>) -> Value {
+    let mut layer = LayerSpec::header(op);
     for (p, spec) in op.params().iter().enumerate() {
         layer.insert(spec.name.into(), nested(op.param_shape(p), op.param(p)));
     }
+    for (b, name) in op.buffers().iter().enumerate() {
+        layer.insert((*name).into(), json!(op.buffer(b)));
+    }
     Value::Object(layer)
+}
+
+/// Reads one layer's parameters and buffers into the built `op`, each checked against
+/// its shape; the first problem is named with `where_`.
+fn read_values(layer: &Value, op: &mut Op<f64>, where_: &str) -> Result<()> {
+    let dense = op.dense().is_some();
+    for p in 0..op.params().len() {
+        let name = op.params()[p].name;
+        let shape = op.param_shape(p).to_vec();
+        let v = layer.get(name).unwrap_or(&Value::Null);
+        let mut values = Vec::with_capacity(shape.iter().product());
+        read_nested(v, &shape, &format!("{where_}{name}"), dense, &mut values)?;
+        op.param_mut(p).copy_from_slice(&values);
+    }
+    for b in 0..op.buffers().len() {
+        let name = op.buffers()[b];
+        let len = op.buffer(b).len();
+        let v = layer.get(name).unwrap_or(&Value::Null);
+        let mut values = Vec::with_capacity(len);
+        read_nested(v, &[len], &format!("{where_}{name}"), false, &mut values)?;
+        op.buffer_mut(b).copy_from_slice(&values);
+    }
+    Ok(())
+}
+
+/// Appends the finite numbers of `v`, nested as `shape` (dim 0 outermost), to `out`.
+/// A dense layer's messages speak of rows, units and inputs, as they always have.
+fn read_nested(
+    v: &Value,
+    shape: &[usize],
+    path: &str,
+    dense: bool,
+    out: &mut Vec<f64>,
+) -> Result<()> {
+    let fail = |m: String| Err(EngineError::Model(m));
+    let Some((&len, inner)) = shape.split_first() else {
+        out.push(finite(v, path)?);
+        return Ok(());
+    };
+    let outer = !path.ends_with(']');
+    let Some(items) = v.as_array() else {
+        return fail(match (inner.len(), outer) {
+            (0, true) => format!("{path} must be a list"),
+            (0, false) => format!("{path} must be a list of numbers"),
+            (1, true) if dense => format!("{path} must be a list of rows"),
+            _ => format!("{path} must be a list of {len} lists"),
+        });
+    };
+    if items.len() != len {
+        return fail(match (dense, inner.len(), outer) {
+            (true, 1, true) => format!("{path} has {} rows but units is {len}", items.len()),
+            (true, 0, true) => format!("{path} has {} numbers but units is {len}", items.len()),
+            (true, 0, false) => format!(
+                "{path} has {} numbers but the layer has {len} inputs",
+                items.len()
+            ),
+            _ => format!(
+                "{path} has {} entries but the layer needs {len}",
+                items.len()
+            ),
+        });
+    }
+    for (i, item) in items.iter().enumerate() {
+        read_nested(item, inner, &format!("{path}[{i}]"), dense, out)?;
+    }
+    Ok(())
 }
 
 /// The `format` field every model file carries.
@@ -91,7 +153,7 @@ impl Model {
     /// back to the same f64, so export then import is exact.
     pub fn to_json(&self) -> String {
         let net = &self.network;
-        let layers: Vec<Value> = net.layers.iter().map(|op| layer_json(op.get())).collect();
+        let layers: Vec<Value> = net.layers.iter().map(layer_json).collect();
         let mut v = json!({
             "format": FORMAT,
             "version": VERSION,
@@ -102,6 +164,14 @@ impl Model {
             "l2": net.l2,
         });
         let obj = v.as_object_mut().expect("json! built an object");
+        if let Some(Shape::Image {
+            channels,
+            height,
+            width,
+        }) = net.layers.first().map(|op| op.input_shape())
+        {
+            obj.insert("input_shape".into(), json!([channels, height, width]));
+        }
         if net.l1 != 0.0 {
             obj.insert("l1".into(), json!(net.l1));
         }
@@ -163,22 +233,29 @@ impl Model {
             .get("layers")
             .and_then(Value::as_array)
             .ok_or_else(|| EngineError::Model("layers must be a list".into()))?;
-        let mut shapes = Vec::with_capacity(layers_v.len());
+        let input_shape = match obj.get("input_shape") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_array()
+                    .filter(|a| a.len() == 3)
+                    .and_then(|a| {
+                        let d = |i: usize| a[i].as_u64().filter(|&n| n >= 1).map(|n| n as usize);
+                        Some((d(0)?, d(1)?, d(2)?))
+                    })
+                    .ok_or_else(|| {
+                        EngineError::Model(format!(
+                            "input_shape must be [channels, height, width] of whole numbers from 1, got {v}"
+                        ))
+                    })?,
+            ),
+        };
+        let mut specs = Vec::with_capacity(layers_v.len());
         for (i, lv) in layers_v.iter().enumerate() {
             let where_ = format!("layer {}: ", i + 1);
             let lo = lv
                 .as_object()
                 .ok_or_else(|| EngineError::Model(format!("{where_}must be an object")))?;
-            let units = count(lo, "units", &where_)?;
-            let act_name = lo
-                .get("activation")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    EngineError::Model(format!("{where_}activation must be a string"))
-                })?;
-            let act = Activation::parse(act_name)
-                .map_err(|e| EngineError::Model(format!("{where_}{}", strip(&e))))?;
-            shapes.push((units, act));
+            specs.push(LayerSpec::from_json(lo, &where_)?);
         }
         let loss_name = obj
             .get("loss")
@@ -203,7 +280,8 @@ impl Model {
         };
         let arch = Architecture {
             input_dim,
-            layers: shapes,
+            input_shape,
+            layers: specs,
             loss: Loss::parse(loss_name)?,
             reduction,
             l2,
@@ -211,46 +289,7 @@ impl Model {
         let mut network = Network::<f64>::zeros(&arch)?;
         network.l1 = l1;
         for (i, (lv, op)) in layers_v.iter().zip(&mut network.layers).enumerate() {
-            let where_ = format!("layer {}: ", i + 1);
-            let (units, fan_in) = (op.output_len(), op.input_len());
-            let weights = op.param_mut(0);
-            let rows = lv.get("weights").and_then(Value::as_array).ok_or_else(|| {
-                EngineError::Model(format!("{where_}weights must be a list of rows"))
-            })?;
-            if rows.len() != units {
-                return Err(EngineError::Model(format!(
-                    "{where_}weights has {} rows but units is {units}",
-                    rows.len()
-                )));
-            }
-            for (r, row) in rows.iter().enumerate() {
-                let row = row.as_array().ok_or_else(|| {
-                    EngineError::Model(format!("{where_}weights[{r}] must be a list of numbers"))
-                })?;
-                if row.len() != fan_in {
-                    return Err(EngineError::Model(format!(
-                        "{where_}weights[{r}] has {} numbers but the layer has {fan_in} inputs",
-                        row.len()
-                    )));
-                }
-                for (c, w) in row.iter().enumerate() {
-                    weights[r * fan_in + c] = finite(w, &format!("{where_}weights[{r}][{c}]"))?;
-                }
-            }
-            let biases = lv
-                .get("biases")
-                .and_then(Value::as_array)
-                .ok_or_else(|| EngineError::Model(format!("{where_}biases must be a list")))?;
-            if biases.len() != units {
-                return Err(EngineError::Model(format!(
-                    "{where_}biases has {} numbers but units is {units}",
-                    biases.len()
-                )));
-            }
-            let values = op.param_mut(1);
-            for (j, (b, v)) in biases.iter().zip(values.iter_mut()).enumerate() {
-                *v = finite(b, &format!("{where_}biases[{j}]"))?;
-            }
+            read_values(lv, op, &format!("layer {}: ", i + 1))?;
         }
         let class_names = strings(obj, "class_names")?;
         if let Some(c) = &class_names {
@@ -344,11 +383,6 @@ impl Model {
     pub fn network_as<T: Real>(&self) -> Network<T> {
         self.network.cast()
     }
-}
-
-fn strip(e: &EngineError) -> String {
-    let s = e.to_string();
-    s.strip_prefix("model: ").unwrap_or(&s).to_string()
 }
 
 fn count(obj: &Map<String, Value>, key: &str, where_: &str) -> Result<usize> {

@@ -3,7 +3,6 @@
 //! example at a time (the loop form the notebooks start from). Everything here goes
 //! through [`crate::engine::ops::Operation`]; no layer kind is named but where an architecture is built.
 
-use super::activation::Activation;
 use super::error::{EngineError, Result};
 use super::flat::{flat, flat_mut};
 use super::limits;
@@ -11,8 +10,8 @@ use super::loss::{Loss, Reduction};
 use super::number::kernel::Kernel;
 use super::number::reduce::sum_squares;
 use super::number::Real;
-use super::ops::dense::Dense;
-use super::ops::{Op, Outputs, Pass, Saved, Tensor};
+pub use super::ops::spec::LayerSpec;
+use super::ops::{Mode, Op, Outputs, Pass, Saved, Shape, Tensor};
 use super::penalty::{self, Penalty};
 use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 
@@ -21,8 +20,11 @@ use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 pub struct Architecture {
     /// Width of an input row.
     pub input_dim: usize,
-    /// (units, activation) of each layer, input side first; the last is the output.
-    pub layers: Vec<(usize, Activation)>,
+    /// (channels, height, width) when the rows are images, channel-major: what a first
+    /// convolution or pool reads. Its product is `input_dim`.
+    pub input_shape: Option<(usize, usize, usize)>,
+    /// Each layer's kind and settings, input side first; the last is the output.
+    pub layers: Vec<LayerSpec>,
     /// Cost of the output.
     pub loss: Loss,
     /// Mean or sum over the rows of a batch.
@@ -35,12 +37,22 @@ impl Architecture {
     /// Checks sizes against [`limits`] and the loss against the output, before anything
     /// is allocated.
     pub fn check(&self) -> Result<()> {
-        limits::check_architecture(self.input_dim, self.layers.iter().map(|l| l.0))?;
-        let out = self.layers.last().map(|l| l.0).unwrap_or(0);
-        if self.loss == Loss::SigmoidCrossEntropy && out != 1 {
-            return Err(EngineError::Model(format!(
-                "sigmoid_cross_entropy needs exactly 1 output unit, the last layer has {out}"
-            )));
+        let dense: Option<Vec<usize>> = self.layers.iter().map(LayerSpec::units).collect();
+        match dense {
+            Some(units) => {
+                limits::check_architecture(self.input_dim, units.iter().copied())?;
+                check_output(self.loss, units.last().copied().unwrap_or(0))?;
+            }
+            // Other kinds' widths and parameter counts are checked as they are built.
+            None => limits::check_architecture(self.input_dim, self.layers.iter().map(|_| 1))?,
+        }
+        if let Some((c, h, w)) = self.input_shape {
+            if c.checked_mul(h).and_then(|ch| ch.checked_mul(w)) != Some(self.input_dim) {
+                return Err(EngineError::Model(format!(
+                    "input_shape {c}x{h}x{w} does not hold input_dim {} values",
+                    self.input_dim
+                )));
+            }
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
             return Err(EngineError::Model(format!(
@@ -50,6 +62,16 @@ impl Architecture {
         }
         Ok(())
     }
+}
+
+/// The loss's demand on the output width.
+fn check_output(loss: Loss, out: usize) -> Result<()> {
+    if loss == Loss::SigmoidCrossEntropy && out != 1 {
+        return Err(EngineError::Model(format!(
+            "sigmoid_cross_entropy needs exactly 1 output unit, the last layer has {out}"
+        )));
+    }
+    Ok(())
 }
 
 /// A network over the real type `T`: operations, input side first, and a loss.
@@ -80,6 +102,11 @@ pub struct Trace<T> {
     pub z: Vec<Array2<T>>,
     /// a[0] is the input, a[l + 1] = f(z[l]): (capacity, width).
     pub a: Vec<Array2<T>>,
+    /// What each operation's forward kept for its backward ([`crate::engine::ops::Operation::saved_len`]).
+    pub saved: Vec<Vec<T>>,
+    /// The mode and seed the last forward ran in; backward runs in the same.
+    mode: Mode,
+    seed: u64,
     scratch: Vec<T>,
 }
 
@@ -93,10 +120,18 @@ impl<T: Real> Trace<T> {
             a.push(Array2::zeros((capacity, op.output_len())));
         }
         let scratch = vec![T::zero(); net.scratch_len(capacity)];
+        let saved = net
+            .layers
+            .iter()
+            .map(|op| vec![T::zero(); op.saved_len(capacity)])
+            .collect();
         Trace {
             rows: 0,
             z,
             a,
+            saved,
+            mode: Mode::Eval,
+            seed: 0,
             scratch,
         }
     }
@@ -187,12 +222,36 @@ impl<T: Real> Network<T> {
     /// Zero weights of the given architecture (checked first).
     pub fn zeros(arch: &Architecture) -> Result<Self> {
         arch.check()?;
-        let mut fan_in = arch.input_dim;
-        let mut layers = Vec::with_capacity(arch.layers.len());
-        for &(units, act) in &arch.layers {
-            layers.push(Op::Dense(Dense::zeros(fan_in, units, act)));
-            fan_in = units;
+        let mut shape = match arch.input_shape {
+            Some((channels, height, width)) => Shape::Image {
+                channels,
+                height,
+                width,
+            },
+            None => Shape::Features(arch.input_dim),
+        };
+        let mut layers: Vec<Op<T>> = Vec::with_capacity(arch.layers.len());
+        let mut params = 0usize;
+        for (i, spec) in arch.layers.iter().enumerate() {
+            let op = spec.build(shape, &layers).map_err(|e| {
+                let s = e.to_string();
+                let s = s.strip_prefix("model: ").unwrap_or(&s).to_string();
+                match e {
+                    EngineError::Limit(_) => EngineError::Limit(format!("layer {}: {s}", i + 1)),
+                    _ => EngineError::Model(format!("layer {}: {s}", i + 1)),
+                }
+            })?;
+            params += op.parameter_count();
+            if params > limits::MAX_PARAMETERS {
+                return Err(EngineError::Limit(format!(
+                    "the network has more than {} parameters",
+                    limits::MAX_PARAMETERS
+                )));
+            }
+            shape = op.output_shape();
+            layers.push(op);
         }
+        check_output(arch.loss, shape.len())?;
         Ok(Network {
             input_dim: arch.input_dim,
             layers,
@@ -206,16 +265,18 @@ impl<T: Real> Network<T> {
 
     /// The architecture this network has.
     pub fn architecture(&self) -> Architecture {
+        let input_shape = match self.layers.first().map(|op| op.input_shape()) {
+            Some(Shape::Image {
+                channels,
+                height,
+                width,
+            }) => Some((channels, height, width)),
+            _ => None,
+        };
         Architecture {
             input_dim: self.input_dim,
-            layers: self
-                .layers
-                .iter()
-                .map(|op| {
-                    let f = op.activation().unwrap_or(Activation::Identity);
-                    (op.output_len(), f)
-                })
-                .collect(),
+            input_shape,
+            layers: self.layers.iter().map(LayerSpec::of).collect(),
             loss: self.loss,
             reduction: self.reduction,
             l2: self.l2,
@@ -285,12 +346,45 @@ impl<T: Real> Network<T> {
         Ok(())
     }
 
-    /// Takes every parameter value of `other`, a network of the same shapes.
+    /// Takes every parameter value of `other`, a network of the same shapes, and its
+    /// non-trained buffers (running statistics).
     pub fn copy_parameters_from(&mut self, other: &Network<T>) {
         for (op, from) in self.layers.iter_mut().zip(&other.layers) {
             for p in 0..from.params().len() {
                 op.param_mut(p).copy_from_slice(from.param(p));
             }
+            for b in 0..from.buffers().len() {
+                op.buffer_mut(b).copy_from_slice(from.buffer(b));
+            }
+        }
+    }
+
+    /// The pass operation `l` runs in: its own seed from the trace's, and the W it
+    /// borrows if it is tied.
+    fn pass(&self, l: usize, mode: Mode, seed: u64) -> Pass<'_, T> {
+        let tied = match self.layers[l].ties() {
+            Some(of) => self.layers[of].param(0),
+            None => &[],
+        };
+        Pass {
+            kernel: self.kernel,
+            mode,
+            seed: seed ^ (l as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            tied,
+        }
+    }
+
+    /// Whether a later operation ties its weights to layer `l`'s.
+    fn is_tied_to(&self, l: usize) -> bool {
+        self.layers.iter().any(|op| op.ties() == Some(l))
+    }
+
+    /// After a training forward: each operation updates its buffers (batch norm's
+    /// running statistics) from what the pass saved.
+    pub fn update_state(&mut self, trace: &Trace<T>) {
+        let n = trace.rows;
+        for (op, saved) in self.layers.iter_mut().zip(&trace.saved) {
+            op.update_state(saved, n);
         }
     }
 
@@ -324,30 +418,42 @@ impl<T: Real> Network<T> {
         self.forward_rows(x.nrows(), trace);
     }
 
-    /// Forward pass over the first `n` rows of the trace's input, which the caller has
-    /// filled (the trainer gathers its mini-batch straight into it).
+    /// Forward pass in evaluation mode over the first `n` rows of the trace's input,
+    /// which the caller has filled (the trainer gathers its mini-batch straight into it).
     pub fn forward_rows(&self, n: usize, trace: &mut Trace<T>) {
+        self.forward_rows_in(Mode::Eval, 0, n, trace);
+    }
+
+    /// [`Network::forward_rows`] in `mode`, with the seed of its random draws.
+    pub fn forward_rows_in(&self, mode: Mode, seed: u64, n: usize, trace: &mut Trace<T>) {
         trace.rows = n;
-        let pass = Pass {
-            kernel: self.kernel,
-        };
+        trace.mode = mode;
+        trace.seed = seed;
         for (l, op) in self.layers.iter().enumerate() {
             let (before, after) = trace.a.split_at_mut(l + 1);
             let width = op.output_len();
+            let saved_len = op.saved_len(n);
             let out = Outputs {
                 z: &mut flat_mut(&mut trace.z[l])[..n * width],
                 a: &mut flat_mut(&mut after[0])[..n * width],
+                saved: &mut trace.saved[l][..saved_len],
             };
             let input = &flat(&before[l])[..n * op.input_len()];
-            op.forward(pass, input, n, out, &mut trace.scratch);
+            op.forward(self.pass(l, mode, seed), input, n, out, &mut trace.scratch);
         }
     }
 
-    /// Forward pass with fresh buffers; checks the input width.
+    /// Forward pass with fresh buffers in evaluation mode; checks the input width.
     pub fn forward(&self, x: ArrayView2<T>) -> Result<Trace<T>> {
+        self.forward_in(Mode::Eval, 0, x)
+    }
+
+    /// [`Network::forward`] in `mode`, with the seed of its random draws.
+    pub fn forward_in(&self, mode: Mode, seed: u64, x: ArrayView2<T>) -> Result<Trace<T>> {
         self.check_input(&x)?;
         let mut trace = Trace::new(self, x.nrows());
-        self.forward_into(x, &mut trace);
+        trace.a[0].slice_mut(s![..x.nrows(), ..]).assign(&x);
+        self.forward_rows_in(mode, seed, x.nrows(), &mut trace);
         Ok(trace)
     }
 
@@ -382,11 +488,15 @@ impl<T: Real> Network<T> {
             self.reduction,
             grads.delta[last].slice_mut(s![..n, ..]),
         );
-        let pass = Pass {
-            kernel: self.kernel,
-        };
+        // Tied layers add their paths into the weight gradient of the layer they tie to.
+        for op in &self.layers {
+            if let Some(of) = op.ties() {
+                grads.params[of][0].values.fill(T::zero());
+            }
+        }
         for l in (0..self.layers.len()).rev() {
             let op = &self.layers[l];
+            let pass = self.pass(l, trace.mode, trace.seed);
             let (width, fan_in) = (op.output_len(), op.input_len());
             let (below, here) = grads.delta.split_at_mut(l);
             let d_input = below.last_mut().map(|d| &mut flat_mut(d)[..n * fan_in]);
@@ -394,21 +504,54 @@ impl<T: Real> Network<T> {
                 input: &flat(&trace.a[l])[..n * fan_in],
                 z: &flat(&trace.z[l])[..n * width],
                 a: &flat(&trace.a[l + 1])[..n * width],
+                saved: &trace.saved[l][..op.saved_len(n)],
             };
             let delta = &mut flat_mut(&mut here[0])[..n * width];
-            let params = &mut grads.params[l];
-            op.backward(pass, n, saved, delta, params, d_input, &mut grads.scratch);
+            let scratch = &mut grads.scratch;
+            if let Some(of) = op.ties() {
+                // Lend the tied layer layer `of`'s weight gradient, after its own
+                // parameters, to add its path into; it runs first (backward goes from
+                // the output), and layer `of` adds its own path below.
+                let lent = std::mem::take(&mut grads.params[of][0]);
+                let params = &mut grads.params[l];
+                params.push(lent);
+                op.backward(pass, n, saved, delta, params, d_input, scratch);
+                grads.params[of][0] = params.pop().expect("the lent gradient is back");
+            } else if self.is_tied_to(l) {
+                // The tied paths are already in the weight gradient: add this layer's own.
+                let tied_path = grads.params[l][0].values.clone();
+                let params = &mut grads.params[l];
+                op.backward(pass, n, saved, delta, params, d_input, scratch);
+                for (g, t) in params[0].values.iter_mut().zip(tied_path) {
+                    *g += t;
+                }
+            } else {
+                let params = &mut grads.params[l];
+                op.backward(pass, n, saved, delta, params, d_input, scratch);
+            }
         }
         penalty::add_gradients(&self.layers, self.penalties(), &mut grads.params);
     }
 
-    /// Forward and batch backward of (x, y) with fresh buffers: (cost, trace, gradients).
+    /// Forward and batch backward of (x, y) with fresh buffers, in evaluation mode:
+    /// (cost, trace, gradients).
     pub fn cost_and_gradients(
         &self,
         x: ArrayView2<T>,
         y: ArrayView2<T>,
     ) -> Result<(T, Trace<T>, Gradients<T>)> {
-        let trace = self.forward(x)?;
+        self.cost_and_gradients_in(Mode::Eval, 0, x, y)
+    }
+
+    /// [`Network::cost_and_gradients`] in `mode`, with the seed of its random draws.
+    pub fn cost_and_gradients_in(
+        &self,
+        mode: Mode,
+        seed: u64,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+    ) -> Result<(T, Trace<T>, Gradients<T>)> {
+        let trace = self.forward_in(mode, seed, x)?;
         let mut grads = Gradients::new(self, x.nrows());
         self.backward_into(&trace, y, &mut grads);
         Ok((self.cost(&trace, y), trace, grads))

@@ -10,7 +10,7 @@ use super::grid::{Grid, Palette};
 use super::limits;
 use super::loss::Loss;
 use super::model_json::Model;
-use super::network::{Architecture, Network, Trace};
+use super::network::{Architecture, LayerSpec, Network, Trace};
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
@@ -250,7 +250,8 @@ impl Session {
         layers.push((out_units, out_act));
         let arch = Architecture {
             input_dim: transform.output_dim(data.features()),
-            layers,
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&layers),
             loss,
             reduction: config.network.reduction,
             l2: penalty.l2,

@@ -11,6 +11,7 @@ use super::number::kernel::Kernel;
 use super::number::lanes::Lanes;
 use super::number::Real;
 use super::ops::panel::Panels;
+use super::ops::Mode;
 use super::penalty;
 use ndarray::{s, Array2};
 
@@ -48,13 +49,15 @@ impl<T: Real> Step<T> {
     }
 
     /// Forward and backward over the rows `batch` of `rows` (at most
-    /// [`Step::capacity`]), leaving dC/dtheta, penalties included, in `grads`.
+    /// [`Step::capacity`]) in training mode, leaving dC/dtheta, penalties included, in
+    /// `grads`; `seed` draws this step's dropout masks.
     pub fn run(
         &mut self,
         net: &Network<T>,
         rows: Source<T>,
         batch: &[usize],
         grads: &mut Gradients<T>,
+        seed: u64,
     ) -> BatchOutcome<T> {
         // The constant keeps the panel code out of the types whose lanes do not pay.
         if let (true, Some(panels), Kernel::Simd) = (T::Lanes::PAY, &mut self.panels, net.kernel) {
@@ -70,7 +73,7 @@ impl<T: Real> Step<T> {
         gather(rows.x, net.input_dim, batch, self.trace.input_mut());
         gather(rows.y, net.output_dim(), batch, flat_mut(&mut self.batch_y));
         let by = self.batch_y.slice(s![..n, ..]);
-        net.forward_rows(n, &mut self.trace);
+        net.forward_rows_in(Mode::Train, seed, n, &mut self.trace);
         let cost = net.cost(&self.trace, by);
         net.backward_into(&self.trace, by, grads);
         let mut correct = 0;
@@ -84,6 +87,14 @@ impl<T: Real> Step<T> {
                 .count() as u64;
         }
         BatchOutcome { cost, correct }
+    }
+
+    /// After [`Step::run`]: the operations with running state (batch norm) update it from
+    /// the step's training forward. The panels' dense stacks have none.
+    pub fn update_state(&self, net: &mut Network<T>) {
+        if !self.takes_panels(net) {
+            net.update_state(&self.trace);
+        }
     }
 }
 

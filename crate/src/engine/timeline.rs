@@ -150,12 +150,13 @@ mod tests {
     use super::*;
     use crate::engine::activation::Activation;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
 
     fn net(v: f64) -> Network<f64> {
         let arch = Architecture {
             input_dim: 2,
-            layers: vec![(2, Activation::Tanh), (1, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(2, Activation::Tanh), (1, Activation::Identity)]),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,

@@ -604,7 +604,12 @@ impl<T: Real> Trainer<T> {
             y: flat(&self.train.y),
             labels: self.train.labels.as_deref(),
         };
-        self.step.run(&self.net, rows, batch, &mut self.grads)
+        // Each step's masks from the run's seed and the step's number: reproducible,
+        // and apart from the shuffle's stream.
+        let seed = self.config.seed ^ (self.steps + 1).wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let outcome = self.step.run(&self.net, rows, batch, &mut self.grads, seed);
+        self.step.update_state(&mut self.net);
+        outcome
     }
 
     /// What a page shows of this trainer, flattened into one buffer that a worker can

@@ -43,10 +43,21 @@ fn js_error(e: crate::engine::EngineError) -> JsError {
 }
 
 /// Cost, raw outputs and backprop's gradients of a model on a CSV, in f64, as JSON:
-/// `{"loss", "outputs", "gradients": [{"weights", "biases"}]}`. Throws on bad input.
+/// `{"loss", "outputs", "gradients": [one object per layer]}`. The optional third
+/// argument `{"mode": "train"}` (an object or its JSON) runs batch norm on the batch's
+/// statistics; evaluation mode otherwise. Throws on bad input.
 #[wasm_bindgen]
-pub fn evaluate(model_json: &str, csv: &str) -> Result<String, JsError> {
-    api::evaluate(model_json, csv).map_err(js_error)
+pub fn evaluate(model_json: &str, csv: &str, options: JsValue) -> Result<String, JsError> {
+    let options = if options.is_undefined() || options.is_null() {
+        None
+    } else if let Some(text) = options.as_string() {
+        Some(text)
+    } else {
+        let text = js_sys::JSON::stringify(&options)
+            .map_err(|_| JsError::new("the options cannot be written as JSON"))?;
+        Some(String::from(text))
+    };
+    api::evaluate_with(model_json, csv, options.as_deref()).map_err(js_error)
 }
 
 /// Backprop against central differences for every weight and bias, as JSON with the

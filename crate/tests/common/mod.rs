@@ -20,6 +20,15 @@ pub fn seed_examples() -> serde_json::Value {
     serde_json::from_str(&text).expect("seed-examples.json is JSON")
 }
 
+/// The layers issue's worked examples (conv_forward, the tied autoencoder).
+pub fn layer_examples() -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/layer-examples.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("layer-examples.json is JSON")
+}
+
 /// |a - b| <= rtol * max(|a|, |b|), or both below 1e-15 (exact zeros in the reference).
 pub fn close(a: f64, b: f64, rtol: f64) -> bool {
     (a - b).abs() <= rtol * a.abs().max(b.abs()) || (a.abs() < 1e-15 && b.abs() < 1e-15)

@@ -1,7 +1,9 @@
 //! The CSV format users upload: a header row; a column named `label` holds class
 //! labels (integers 0..C-1, or names); columns named `y` or `y0, y1, ...` hold numeric
 //! regression targets; every other column is a numeric feature, in header order.
-//! A comment line `# image: HxW` before the header says each row is an H x W image.
+//! A comment line `# image: HxW` (or `# image: CxHxW`) before the header says each row
+//! is an H x W image of C channels, flattened channel-major (numpy's `X.reshape(N, -1)`
+//! of an N x C x H x W array); the channels are the features over H x W.
 
 use super::{Dataset, Target};
 use crate::engine::error::{EngineError, Result};
@@ -80,16 +82,27 @@ pub fn parse_with_lines(text: &str) -> Result<(Dataset, Vec<usize>)> {
             .map_err(|e| EngineError::Data(e.to_string()))?;
         Target::Values { y, names }
     };
-    if let Some((h, w)) = image_shape {
-        // checked: a declared shape like 99999999999x99999999999 overflows usize.
-        if h.checked_mul(w) != Some(feature_names.len()) {
-            return Err(EngineError::Data(format!(
-                "the CSV declares {h}x{w} images ({} pixels) but has {} feature columns",
-                h as u128 * w as u128,
-                feature_names.len()
-            )));
+    let image_shape = match image_shape {
+        Some((c, h, w)) => {
+            // checked: a declared shape like 99999999999x99999999999 overflows usize.
+            if c.checked_mul(h).and_then(|v| v.checked_mul(w)) != Some(feature_names.len()) {
+                let what = if c == 1 {
+                    format!("{h}x{w} images ({} pixels)", h as u128 * w as u128)
+                } else {
+                    format!(
+                        "{c}x{h}x{w} images ({} values)",
+                        c as u128 * h as u128 * w as u128
+                    )
+                };
+                return Err(EngineError::Data(format!(
+                    "the CSV declares {what} but has {} feature columns",
+                    feature_names.len()
+                )));
+            }
+            Some((h, w))
         }
-    }
+        None => None,
+    };
     let data = Dataset {
         x,
         feature_names,
@@ -222,20 +235,23 @@ fn labels(raw: &[String]) -> Result<Target> {
     Ok(Target::Classes { labels, names })
 }
 
-fn image_directive(text: &str) -> Result<Option<(usize, usize)>> {
+/// (channels, height, width) of the `# image:` line, channels 1 for `HxW`.
+fn image_directive(text: &str) -> Result<Option<(usize, usize, usize)>> {
     for line in text.lines().take_while(|l| l.trim_start().starts_with('#')) {
         let body = line.trim_start().trim_start_matches('#').trim();
         let Some(rest) = body.strip_prefix("image") else {
             continue;
         };
         let spec = rest.trim_start_matches([':', '=', ' ']).trim();
-        let parsed = spec
-            .split_once(['x', 'X'])
-            .and_then(|(h, w)| Some((h.trim().parse().ok()?, w.trim().parse().ok()?)));
-        return match parsed {
-            Some((h, w)) if h > 0 && w > 0 => Ok(Some((h, w))),
+        let dims: Option<Vec<usize>> = spec
+            .split(['x', 'X'])
+            .map(|d| d.trim().parse().ok())
+            .collect();
+        return match dims.as_deref() {
+            Some(&[h, w]) if h > 0 && w > 0 => Ok(Some((1, h, w))),
+            Some(&[c, h, w]) if c > 0 && h > 0 && w > 0 => Ok(Some((c, h, w))),
             _ => Err(EngineError::Data(format!(
-                "the image line \"{}\" should read like \"# image: 28x28\"",
+                "the image line \"{}\" should read like \"# image: 28x28\" or \"# image: 3x32x32\"",
                 shorten(line.trim())
             ))),
         };

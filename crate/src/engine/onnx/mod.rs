@@ -255,11 +255,13 @@ mod tests {
     use crate::engine::dataset::features::Standardizer;
     use crate::engine::loss::Reduction;
     use crate::engine::network::{Architecture, Network};
+    use crate::engine::ops::spec::LayerSpec;
 
     fn model(loss: Loss) -> Model {
         let arch = Architecture {
             input_dim: 4,
-            layers: vec![(3, Activation::Swish), (2, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(3, Activation::Swish), (2, Activation::Identity)]),
             loss,
             reduction: Reduction::Mean,
             l2: 0.0,

@@ -242,12 +242,12 @@ impl<T: Real> Operation<T> for Dense<T> {
     fn scratch_len(&self, rows: usize) -> usize {
         scratch_len(rows, self.fan_in(), self.units())
     }
-    fn forward(&self, pass: Pass, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]) {
+    fn forward(&self, pass: Pass<T>, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]) {
         Dense::forward(self, pass.kernel, input, n, out.z, out.a, scratch);
     }
     fn backward(
         &self,
-        pass: Pass,
+        pass: Pass<T>,
         n: usize,
         saved: Saved<T>,
         delta: &mut [T],

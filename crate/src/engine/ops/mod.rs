@@ -6,20 +6,45 @@
 //! [`Operation`] and never names a layer kind; the one place that lists the kinds is
 //! [`Op`].
 
+pub mod batchnorm;
+pub mod conv;
 pub mod dense;
+pub mod dropout;
+pub mod flatten;
 pub mod operation;
 pub mod panel;
+pub mod pool;
+pub mod spec;
+pub mod tied;
 
-pub use operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
+pub use operation::{Mode, Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
 
 use crate::engine::number::Real;
+use batchnorm::BatchNorm;
+use conv::Conv2d;
 use dense::Dense;
+use dropout::Dropout;
+use flatten::Flatten;
+use pool::MaxPool2d;
+use tied::Tied;
 
 /// Every layer kind the engine has: the one list a new kind joins.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op<T> {
     /// A fully connected layer.
     Dense(Dense<T>),
+    /// A 2-D convolution.
+    Conv2d(Conv2d<T>),
+    /// Max pooling.
+    MaxPool2d(MaxPool2d),
+    /// An image to a row of features.
+    Flatten(Flatten),
+    /// Inverted dropout.
+    Dropout(Dropout),
+    /// Batch normalisation.
+    BatchNorm(BatchNorm<T>),
+    /// The transpose of an earlier dense layer's weights.
+    Tied(Tied<T>),
 }
 
 impl<T: Real> Op<T> {
@@ -27,6 +52,12 @@ impl<T: Real> Op<T> {
     pub fn get(&self) -> &(dyn Operation<T> + 'static) {
         match self {
             Op::Dense(d) => d,
+            Op::Conv2d(c) => c,
+            Op::MaxPool2d(p) => p,
+            Op::Flatten(f) => f,
+            Op::Dropout(d) => d,
+            Op::BatchNorm(b) => b,
+            Op::Tied(t) => t,
         }
     }
 
@@ -34,6 +65,12 @@ impl<T: Real> Op<T> {
     pub fn get_mut(&mut self) -> &mut (dyn Operation<T> + 'static) {
         match self {
             Op::Dense(d) => d,
+            Op::Conv2d(c) => c,
+            Op::MaxPool2d(p) => p,
+            Op::Flatten(f) => f,
+            Op::Dropout(d) => d,
+            Op::BatchNorm(b) => b,
+            Op::Tied(t) => t,
         }
     }
 
@@ -42,6 +79,7 @@ impl<T: Real> Op<T> {
     pub fn dense(&self) -> Option<&Dense<T>> {
         match self {
             Op::Dense(d) => Some(d),
+            _ => None,
         }
     }
 
@@ -49,6 +87,7 @@ impl<T: Real> Op<T> {
     pub fn dense_mut(&mut self) -> Option<&mut Dense<T>> {
         match self {
             Op::Dense(d) => Some(d),
+            _ => None,
         }
     }
 
@@ -56,6 +95,12 @@ impl<T: Real> Op<T> {
     pub fn cast<U: Real>(&self) -> Op<U> {
         match self {
             Op::Dense(d) => Op::Dense(d.cast()),
+            Op::Conv2d(c) => Op::Conv2d(c.cast()),
+            Op::MaxPool2d(p) => Op::MaxPool2d(p.clone()),
+            Op::Flatten(f) => Op::Flatten(f.clone()),
+            Op::Dropout(d) => Op::Dropout(d.clone()),
+            Op::BatchNorm(b) => Op::BatchNorm(b.cast()),
+            Op::Tied(t) => Op::Tied(t.cast()),
         }
     }
 }

@@ -61,14 +61,58 @@ pub enum Role {
     Weight,
     /// Added (biases, batch norm's beta): set to the initial bias, not penalised.
     Bias,
+    /// Multiplies element-wise (batch norm's gamma): set to 1, not penalised.
+    Scale,
 }
 
-/// How a pass runs: the product kernel. Dropout and batch norm will add here whether the
-/// pass trains or evaluates, and the training RNG (see docs/ARCHITECTURE.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pass {
+/// Whether a pass trains or evaluates: dropout draws masks and batch norm uses the
+/// batch's statistics only in training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// A training step's pass.
+    Train,
+    /// Evaluation: inference, validation, the page's views (the default).
+    #[default]
+    Eval,
+}
+
+impl Mode {
+    /// Reads `"train"` or `"eval"`.
+    pub fn parse(name: &str) -> Option<Mode> {
+        match name {
+            "train" => Some(Mode::Train),
+            "eval" => Some(Mode::Eval),
+            _ => None,
+        }
+    }
+}
+
+/// How a pass runs: the product kernel, the mode, the seed of the training randomness
+/// and, for a tied layer, the weights it borrows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pass<'a, T> {
     /// Which implementation runs the products.
     pub kernel: Kernel,
+    /// Training or evaluation.
+    pub mode: Mode,
+    /// Seed of this pass's random draws (dropout masks), from the trainer's seed and
+    /// step, different for every operation: the same seed gives the same masks, which is
+    /// how the gradient check holds them fixed.
+    pub seed: u64,
+    /// The W of the layer a tied operation transposes ([`Operation::ties`]), else empty.
+    pub tied: &'a [T],
+}
+
+impl<'a, T> Pass<'a, T> {
+    /// An evaluation pass on `kernel`.
+    pub fn eval(kernel: Kernel) -> Self {
+        Pass {
+            kernel,
+            mode: Mode::Eval,
+            seed: 0,
+            tied: &[],
+        }
+    }
 }
 
 /// The buffers one operation's forward writes, for `n` rows: z (its pre-activation
@@ -79,6 +123,8 @@ pub struct Outputs<'a, T> {
     pub z: &'a mut [T],
     /// n x output length.
     pub a: &'a mut [T],
+    /// [`Operation::saved_len`] values the operation keeps for its backward.
+    pub saved: &'a mut [T],
 }
 
 /// What one operation's backward reads of its forward, for `n` rows.
@@ -90,6 +136,8 @@ pub struct Saved<'a, T> {
     pub z: &'a [T],
     /// n x output length.
     pub a: &'a [T],
+    /// What forward kept in [`Outputs::saved`].
+    pub saved: &'a [T],
 }
 
 /// A 0 x 0 matrix, what [`Operation::weights`] gives an operation without one.
@@ -106,7 +154,7 @@ fn empty_mut<'a, T>() -> ArrayViewMut2<'a, T> {
 /// its shapes. Rows are examples, row-major slices of the trace's buffers.
 /// A buffer shaped like a parameter (its gradient, an optimiser moment): the values
 /// row-major beside the shape, flat so that the layers above loop over plain slices.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tensor<T> {
     /// Dimensions, outermost first.
     pub shape: Vec<usize>,
@@ -164,14 +212,14 @@ pub trait Operation<T: Real> {
     /// Scratch values forward and backward need for `rows` rows.
     fn scratch_len(&self, rows: usize) -> usize;
     /// Forward over `n` rows of `input` into `out`.
-    fn forward(&self, pass: Pass, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]);
+    fn forward(&self, pass: Pass<T>, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]);
     /// Backward over `n` rows. On entry `delta` holds dC/da of this operation's output;
     /// on exit dC/dz. The gradient of parameter p is written into `grads[p]` (shaped
     /// like it) and, when asked, dC/d(input) into `d_input`.
     #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
-        pass: Pass,
+        pass: Pass<T>,
         n: usize,
         saved: Saved<T>,
         delta: &mut [T],
@@ -179,6 +227,45 @@ pub trait Operation<T: Real> {
         d_input: Option<&mut [T]>,
         scratch: &mut [T],
     );
+
+    /// Values forward keeps for backward in [`Outputs::saved`] for `rows` rows (pool
+    /// winners, dropout masks, batch norm's x-hat).
+    fn saved_len(&self, _rows: usize) -> usize {
+        0
+    }
+    /// The settings a kind writes in the model file besides its parameters and
+    /// activation ("filters", "kernel", "stride", ...).
+    fn hyper(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
+    /// (fan_in, fan_out) of parameter `p` for the initialiser: by default dim 0 is
+    /// fan-out and the rest multiply to fan-in (a dense W).
+    fn fans(&self, p: usize) -> (usize, usize) {
+        let shape = self.param_shape(p);
+        let fan_out = shape.first().copied().unwrap_or(1);
+        (shape.iter().skip(1).product::<usize>(), fan_out)
+    }
+    /// Names of the non-trained buffers (batch norm's running statistics): written and
+    /// read by the model file, skipped by the optimiser, penalties, gradient check and
+    /// `evaluate`.
+    fn buffers(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Buffer `i` of [`Operation::buffers`].
+    fn buffer(&self, _i: usize) -> &[T] {
+        &[]
+    }
+    /// Buffer `i`, writable.
+    fn buffer_mut(&mut self, _i: usize) -> &mut [T] {
+        &mut []
+    }
+    /// After a training forward over `n` rows: updates the buffers from what it saved
+    /// (batch norm's running statistics). Nothing by default.
+    fn update_state(&mut self, _saved: &[T], _n: usize) {}
+    /// The index of the earlier dense layer whose W this operation transposes.
+    fn ties(&self) -> Option<usize> {
+        None
+    }
 
     /// Values per input example.
     fn input_len(&self) -> usize {

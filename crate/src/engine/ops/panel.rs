@@ -303,7 +303,7 @@ mod tests {
     use crate::engine::activation::{Activation, ALL};
     use crate::engine::init::standard_normal;
     use crate::engine::loss::Reduction;
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use crate::engine::network::{Gradients, Network};
     use crate::engine::penalty;
     use ndarray::Array2;
@@ -338,7 +338,8 @@ mod tests {
     fn network(case: &Case, rng: &mut StdRng) -> Network<f64> {
         let mut net = Network::zeros(&Architecture {
             input_dim: case.input,
-            layers: case.layers.clone(),
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&case.layers.clone()),
             loss: case.loss,
             reduction: Reduction::Mean,
             l2: case.l2,

@@ -274,7 +274,7 @@ mod tests {
     use super::*;
     use crate::engine::activation::Activation;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use crate::engine::ops::dense::Dense;
     use crate::engine::ops::Op;
     use ndarray::array;
@@ -283,7 +283,8 @@ mod tests {
         let units = w.nrows();
         let mut net = Network::<f32>::zeros(&Architecture {
             input_dim: input,
-            layers: vec![(units, Activation::Tanh), (1, Activation::Identity)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(units, Activation::Tanh), (1, Activation::Identity)]),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,

@@ -139,7 +139,7 @@ mod tests {
     use super::*;
     use crate::engine::init::Init;
     use crate::engine::loss::{Loss, Reduction};
-    use crate::engine::network::Architecture;
+    use crate::engine::network::{Architecture, LayerSpec};
     use ndarray::Array2;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
@@ -148,10 +148,13 @@ mod tests {
     fn deep(init: Init) -> Vec<LayerHistogram> {
         let arch = Architecture {
             input_dim: 2,
-            layers: (0..6)
-                .map(|_| (50, Activation::Tanh))
-                .chain([(1, Activation::Identity)])
-                .collect(),
+            input_shape: None,
+            layers: LayerSpec::dense_stack(
+                &(0..6)
+                    .map(|_| (50, Activation::Tanh))
+                    .chain([(1, Activation::Identity)])
+                    .collect::<Vec<_>>(),
+            ),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,
@@ -217,7 +220,8 @@ mod tests {
     fn bad_bins_and_no_rows_are_errors() {
         let arch = Architecture {
             input_dim: 2,
-            layers: vec![(3, Activation::Relu)],
+            input_shape: None,
+            layers: LayerSpec::dense_stack(&[(3, Activation::Relu)]),
             loss: Loss::Mse,
             reduction: Reduction::Mean,
             l2: 0.0,
