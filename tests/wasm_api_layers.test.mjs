@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { initSync, evaluate, gradientCheck } from "../www/pkg/backprop_lab.js";
+import { initSync, evaluate, gradientCheck, modelShapes } from "../www/pkg/backprop_lab.js";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 initSync({ module: readFileSync(here("../www/pkg/backprop_lab_bg.wasm")) });
@@ -84,4 +84,12 @@ test("a bad layer is refused with the first problem named", () => {
   const ex2 = structuredClone(refs.examples[0].model);
   ex2.input_shape = [3, 4, 5];
   assert.throws(() => evaluate(JSON.stringify(ex2), refs.examples[0].csv), /input_shape 3x4x5 does not hold input_dim 48 values/);
+});
+
+test("modelShapes lists the shapes a model passes through, input first", () => {
+  const conv = JSON.parse(modelShapes(JSON.stringify(refs.examples[0].model)));
+  assert.deepEqual(conv.shapes, ["3×4×4", "3×2×2"]);
+  assert.equal(conv.text, "3×4×4 → 3×2×2");
+  assert.equal(JSON.parse(modelShapes(JSON.stringify(refs.examples[1].model))).text, "4 → 2 → 4");
+  assert.throws(() => modelShapes("{}"), /format/);
 });

@@ -462,6 +462,10 @@ fn a_small_convnet_with_batch_norm_and_dropout_trains_on_the_digits_in_f32() {
     }
     let acc = t.last_validation().unwrap().accuracy.unwrap();
     assert!(acc > 0.9, "validation accuracy {acc}");
+    assert_eq!(
+        t.net.shapes_text(),
+        "1×8×8 → 8×8×8 → 8×8×8 → 8×4×4 → 128 → 128 → 10"
+    );
     let bn = t.net.layers[1].get();
     assert_eq!(bn.buffers(), ["running_mean", "running_var"]);
     assert!(

@@ -1,7 +1,8 @@
 //! Properties over generated inputs (proptest): backprop passes the gradient check on
 //! random networks, export then import is exact, per-example backprop equals batch
 //! backprop, training at any learning rate never leaves a non-finite weight, and the
-//! parsers (CSV, model file, link) never panic.
+//! parsers (CSV, model file, link) never panic; convolutions of any geometry pass the
+//! gradient check and the round trip.
 //!
 //! The generator seed is fixed so that a run is reproducible; set `PROPTEST_RNG_SEED`
 //! to explore others and `PROPTEST_CASES` to change every property's case count.
@@ -769,4 +770,82 @@ fn known_hard_inputs_do_not_panic() {
     let deep = "[".repeat(100_000);
     check_model(&deep).unwrap();
     check_link(&format!("v1.{}", link::base64url_encode(deep.as_bytes()))).unwrap();
+}
+
+/// A convolution of random geometry (channels, size, filters, kernel, stride, padding),
+/// optionally pooled, flattened into a dense output, with weights from `seed`.
+fn conv_network() -> impl Strategy<Value = (Network<f64>, u64)> {
+    (
+        (1usize..=2, 3usize..=6, 3usize..=6),
+        (1usize..=3, 1usize..=3, 1usize..=3, 1usize..=2, 0usize..=2),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_filter_map(
+            "the kernel must fit the padded image",
+            |((c, h, w), (f, kh, kw, stride, pad), pool, seed)| {
+                let mut layers = vec![LayerSpec::Conv2d {
+                    filters: f,
+                    kernel: (kh, kw),
+                    stride,
+                    pad,
+                    activation: Activation::Tanh,
+                }];
+                if pool {
+                    layers.push(LayerSpec::MaxPool2d { size: 2, stride: 1 });
+                }
+                layers.extend([
+                    LayerSpec::Flatten,
+                    LayerSpec::dense(2, Activation::Identity),
+                ]);
+                let arch = Architecture {
+                    input_dim: c * h * w,
+                    input_shape: Some((c, h, w)),
+                    layers,
+                    loss: Loss::SoftmaxCrossEntropy,
+                    reduction: Reduction::Mean,
+                    l2: 0.0,
+                };
+                let mut net = Network::<f64>::zeros(&arch).ok()?;
+                let rng = &mut StdRng::seed_from_u64(seed);
+                for op in &mut net.layers {
+                    for p in 0..op.params().len() {
+                        for v in op.param_mut(p) {
+                            *v = 0.5 * standard_normal(rng);
+                        }
+                    }
+                }
+                Some((net, seed))
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// Convolutions of any geometry: backprop against central differences, per-example
+    /// against batch, and the model file's round trip.
+    #[test]
+    fn convolutions_of_any_geometry_backprop_and_round_trip((net, seed) in conv_network()) {
+        let rng = &mut StdRng::seed_from_u64(seed ^ 1);
+        let x = Array2::from_shape_fn((3, net.input_dim), |_| standard_normal(rng));
+        let y = common::random_targets(net.loss, 3, 2, rng);
+        for c in gradcheck::check(&net, x.view(), y.view(), STEP).unwrap() {
+            for (&g, &n) in c.analytic.iter().zip(&c.numeric) {
+                prop_assert!(
+                    gradcheck::relative_error(g, n) < GRADCHECK_RTOL || (g - n).abs() < GRADCHECK_ATOL,
+                    "layer {} {}: {g} vs {n}", c.layer + 1, c.tensor
+                );
+            }
+        }
+        let (_, _, batch) = net.cost_and_gradients(x.view(), y.view()).unwrap();
+        let looped = net.gradients_per_example(x.view(), y.view()).unwrap();
+        for (a, b) in batch.params.iter().flatten().zip(looped.params.iter().flatten()) {
+            for (u, v) in a.values.iter().zip(&b.values) {
+                prop_assert!((u - v).abs() <= LOOP_TOL * u.abs().max(1.0));
+            }
+        }
+        let model = Model::from_network(net);
+        prop_assert_eq!(Model::from_json(&model.to_json()).unwrap(), model);
+    }
 }

@@ -283,6 +283,24 @@ impl<T: Real> Network<T> {
         }
     }
 
+    /// The input's shape, then each operation's output shape: what the network editor
+    /// shows as "1×8×8 → 8×8×8 → 8×4×4 → 128 → 10".
+    pub fn shapes(&self) -> Vec<Shape> {
+        let input = self
+            .layers
+            .first()
+            .map_or(Shape::Features(self.input_dim), |op| op.input_shape());
+        std::iter::once(input)
+            .chain(self.layers.iter().map(|op| op.output_shape()))
+            .collect()
+    }
+
+    /// [`Network::shapes`] written out, joined by arrows.
+    pub fn shapes_text(&self) -> String {
+        let parts: Vec<String> = self.shapes().into_iter().map(Shape::describe).collect();
+        parts.join(" → ")
+    }
+
     /// Width of the output.
     pub fn output_dim(&self) -> usize {
         self.layers

@@ -69,6 +69,17 @@ pub fn model_to_onnx(model_json: &str) -> Result<Vec<u8>, JsError> {
     crate::engine::onnx::export(&model).map_err(js_error)
 }
 
+/// The shapes a model file's network passes through, input first, as JSON:
+/// `{"shapes": ["1×8×8", "8×8×8", ..., "10"], "text": "1×8×8 → 8×8×8 → ... → 10"}`.
+/// Throws on a bad model file.
+#[wasm_bindgen(js_name = modelShapes)]
+pub fn model_shapes(model_json: &str) -> Result<String, JsError> {
+    let model = crate::engine::model_json::Model::from_json(model_json).map_err(js_error)?;
+    let net = &model.network;
+    let shapes: Vec<String> = net.shapes().into_iter().map(|s| s.describe()).collect();
+    Ok(serde_json::json!({ "shapes": shapes, "text": net.shapes_text() }).to_string())
+}
+
 /// Backprop against central differences for every weight and bias, as JSON with the
 /// maximum relative error per tensor. Throws on bad input.
 #[wasm_bindgen(js_name = gradientCheck)]

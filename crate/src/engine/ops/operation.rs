@@ -40,6 +40,19 @@ impl Shape {
     pub fn is_empty(self) -> bool {
         self.len() == 0
     }
+
+    /// "1×8×8" for an image (channels × height × width), "128" for features: how the
+    /// editor and the diagram write a layer's shape.
+    pub fn describe(self) -> String {
+        match self {
+            Shape::Features(n) => n.to_string(),
+            Shape::Image {
+                channels,
+                height,
+                width,
+            } => format!("{channels}×{height}×{width}"),
+        }
+    }
 }
 
 /// What a parameter tensor is called and how the layers above treat it.
