@@ -62,6 +62,15 @@ pub fn evaluate(model_json: &str, csv: &str, options: JsValue) -> Result<String,
     api::evaluate_with(model_json, csv, options.as_deref()).map_err(js_error)
 }
 
+/// A model file (any layer kinds, with its input transform) as the ONNX bytes
+/// `Lab.exportOnnx` writes for a live network: for models the page's configuration
+/// cannot build, and for tests. Throws on a bad model file.
+#[wasm_bindgen(js_name = modelToOnnx)]
+pub fn model_to_onnx(model_json: &str) -> Result<Vec<u8>, JsError> {
+    let model = crate::engine::model_json::Model::from_json(model_json).map_err(js_error)?;
+    crate::engine::onnx::export(&model).map_err(js_error)
+}
+
 /// The shapes a model file's network passes through, input first, as JSON:
 /// `{"shapes": ["1×8×8", "8×8×8", ..., "10"], "text": "1×8×8 → 8×8×8 → ... → 10"}`.
 /// Throws on a bad model file.

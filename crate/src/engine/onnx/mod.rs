@@ -7,6 +7,11 @@
 //! `Lab.predictionsPtr()` shows (Softmax or Sigmoid for the cross-entropy losses, the
 //! raw output otherwise). So nobody re-implements the input transform.
 //!
+//! An image model takes the same flat row, [rows, C·H·W] (the pixels channel-major, as
+//! the CSV and `Lab.dataPtr()` hold them); the graph reshapes it to [rows, C, H, W]
+//! before the first layer that reads an image, after the input transform, and flattens
+//! an image back where a row is read (see `layers.rs`).
+//!
 //! The messages are `proto.rs`, prost's derived encoding of `onnx.proto`'s fields.
 //! Layers are written in `layers.rs`, one arm per kind (see there for how a new kind
 //! joins).
@@ -19,6 +24,7 @@ use super::dataset::features::{Derived, InputTransform};
 use super::error::Result;
 use super::loss::Loss;
 use super::model_json::Model;
+use super::ops::Shape;
 use prost::Message;
 use proto::{
     data_type, AttributeProto, AttributeType, Dimension, DimensionValue, GraphProto, ModelProto,
@@ -42,12 +48,23 @@ pub fn export(model: &Model) -> Result<Vec<u8>> {
     let raw = model.transform.raw_dim(net.input_dim);
     let mut g = Graph::default();
     let mut x = transform(&mut g, &model.transform, raw, INPUT.to_string());
+    let mut shape = Shape::Features(net.input_dim);
     for (l, op) in net.layers.iter().enumerate() {
+        let name = format!("layer{}", l + 1);
+        x = layers::conform(&mut g, &format!("{name}_input"), x, shape, op.input_shape());
         x = layers::layer(&mut g, l + 1, op.get(), x)?;
         if let Some(f) = op.activation() {
-            x = activation(&mut g, &format!("layer{}", l + 1), f, x);
+            x = activation(&mut g, &name, f, x);
         }
+        shape = op.output_shape();
     }
+    x = layers::conform(
+        &mut g,
+        "output_row",
+        x,
+        shape,
+        Shape::Features(net.output_dim()),
+    );
     x = match net.loss {
         Loss::SoftmaxCrossEntropy => {
             g.node("Softmax", "probabilities", &[&x], vec![int("axis", 1)])
@@ -136,7 +153,8 @@ impl Graph {
         name.to_string()
     }
 
-    fn int64s(&mut self, name: &str, values: &[i64]) -> String {
+    /// Adds an int64 vector constant (a column index, a shape) and returns its name.
+    pub(crate) fn int64s(&mut self, name: &str, values: &[i64]) -> String {
         self.constants.push(TensorProto {
             dims: vec![values.len() as i64],
             data_type: Some(data_type::INT64),
@@ -154,6 +172,16 @@ pub(crate) fn int(name: &str, i: i64) -> AttributeProto {
         name: name.into(),
         i: Some(i),
         r#type: Some(AttributeType::Int as i32),
+        ..Default::default()
+    }
+}
+
+/// An attribute of integers (a kernel shape, strides, pads).
+pub(crate) fn ints(name: &str, values: &[usize]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        ints: values.iter().map(|&v| v as i64).collect(),
+        r#type: Some(AttributeType::Ints as i32),
         ..Default::default()
     }
 }

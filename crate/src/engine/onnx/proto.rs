@@ -103,6 +103,8 @@ pub enum AttributeType {
     Float = 1,
     /// One integer (`i`).
     Int = 2,
+    /// A list of integers (`ints`: kernel shapes, strides, pads).
+    Ints = 7,
 }
 
 /// `AttributeProto`: one setting of a node, with exactly one value set.
@@ -117,6 +119,9 @@ pub struct AttributeProto {
     /// An integer value.
     #[prost(int64, optional, tag = "3")]
     pub i: Option<i64>,
+    /// A list of integers (unpacked, as proto2 writes `repeated int64 ints = 8`).
+    #[prost(int64, repeated, packed = "false", tag = "8")]
+    pub ints: Vec<i64>,
     /// Which of the above is set.
     #[prost(enumeration = "AttributeType", optional, tag = "20")]
     pub r#type: Option<i32>,
