@@ -25,6 +25,9 @@ const cases = [
     features: { x1: false, derived: ["x1^2", "sin(x1)"], standardize: true } }],
   ["toy1d regression, raw output", { data: { kind: "toy1d" }, features: { standardize: true } }],
   ["digits, 64 raw pixels, softmax over 10", { data: { kind: "digits" }, features: { standardize: true } }],
+  ["a digits convnet: conv, batch norm (trained running statistics), max pool, flatten, dropout", { data: { kind: "digits" }, features: { standardize: true },
+    network: { hidden: [{ kind: "conv2d", filters: 4, kernel: [3, 3], stride: 1, pad: 1, activation: "relu" }, { kind: "batchnorm", momentum: 0.9, eps: 1e-5 },
+      { kind: "maxpool2d", size: 2, stride: 2 }, { kind: "flatten" }, { kind: "dropout", p: 0.25 }] } }],
 ];
 
 for (const [name, config] of cases) {
