@@ -11,7 +11,6 @@ use super::limits;
 use super::loss::Loss;
 use super::model_json::Model;
 use super::network::{Architecture, LayerSpec, Network, Trace};
-use super::ops::Shape;
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
@@ -523,6 +522,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ops::Shape;
     use crate::engine::settings::Regularization;
 
     fn digits_with(hidden: serde_json::Value) -> Result<Session> {
