@@ -7,7 +7,7 @@ use super::edit::EditedCost;
 use super::js_error;
 use super::timeline::ShownMoment;
 use crate::engine::dataset::Target;
-use crate::engine::grid::{feature_names, point_colours, Palette, ValueScale};
+use crate::engine::grid::{feature_names, point_colours, Grid, Palette, ValueScale};
 use crate::engine::session::{Session, SessionConfig, TrainingConfig};
 use crate::engine::train::Series;
 use wasm_bindgen::prelude::*;
@@ -367,19 +367,7 @@ impl Lab {
     /// the next call that may allocate.
     #[wasm_bindgen(js_name = gridFeatureRgba)]
     pub fn grid_feature_rgba(&self, i: usize) -> Result<js_sys::Uint8Array, JsError> {
-        let grid = self
-            .session
-            .grid
-            .as_ref()
-            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
-        let cells = grid.side() * grid.side() * 4;
-        let pixels = grid
-            .feature_rgba
-            .get(i * cells..(i + 1) * cells)
-            .ok_or_else(|| JsError::new(&format!("there is no input {}", i + 1)))?;
-        // SAFETY: the view is read at once by the caller, before any call that could
-        // move or grow wasm memory.
-        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+        self.heatmap(i, |g| &g.feature_rgba, "input")
     }
 
     /// Names of the inputs `gridFeatureRgba` draws, as a JSON list.
@@ -417,19 +405,7 @@ impl Lab {
     /// next call that may allocate.
     #[wasm_bindgen(js_name = gridUnitRgba)]
     pub fn grid_unit_rgba(&self, unit: usize) -> Result<js_sys::Uint8Array, JsError> {
-        let grid = self
-            .session
-            .grid
-            .as_ref()
-            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
-        let cells = grid.side() * grid.side() * 4;
-        let pixels = grid
-            .unit_rgba
-            .get(unit * cells..(unit + 1) * cells)
-            .ok_or_else(|| JsError::new(&format!("there is no hidden unit {}", unit + 1)))?;
-        // SAFETY: the view is read at once by the caller, before any call that could
-        // move or grow wasm memory.
-        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
+        self.heatmap(unit, |g| &g.unit_rgba, "hidden unit")
     }
 
     /// A palette's diverging scale (class 0's colour for negative values, white at 0,
@@ -525,5 +501,27 @@ impl Lab {
     /// The session and the inspection views' state, borrowed together (for `web::views`).
     pub(super) fn session_and_views(&mut self) -> (&Session, &mut crate::engine::views::ViewState) {
         (&self.session, &mut self.views)
+    }
+
+    /// Heatmap `i` of the tiles `tiles` picks from the grid (side * side RGBA pixels
+    /// each), as a byte view over engine memory; `what` names a missing one.
+    fn heatmap(
+        &self,
+        i: usize,
+        tiles: fn(&Grid) -> &Vec<u8>,
+        what: &str,
+    ) -> Result<js_sys::Uint8Array, JsError> {
+        let grid = self
+            .session
+            .grid
+            .as_ref()
+            .ok_or_else(|| JsError::new("there are no heatmaps for this data"))?;
+        let cells = grid.side() * grid.side() * 4;
+        let pixels = tiles(grid)
+            .get(i * cells..(i + 1) * cells)
+            .ok_or_else(|| JsError::new(&format!("there is no {what} {}", i + 1)))?;
+        // SAFETY: the view is read at once by the caller, before any call that could
+        // move or grow wasm memory.
+        Ok(unsafe { js_sys::Uint8Array::view(pixels) })
     }
 }
