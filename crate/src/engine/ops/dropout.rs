@@ -3,8 +3,7 @@
 //! from the pass's seed (the trainer's seed and step), kept for backward, and is the same
 //! for the same seed: how the gradient check holds it fixed.
 
-use super::operation::{Mode, Operation, Outputs, ParamSpec, Pass, Saved, Shape, Tensor};
-use crate::engine::activation::Activation;
+use super::operation::{Mode, Operation, Outputs, Pass, Saved, Shape, Tensor};
 use crate::engine::error::{EngineError, Result};
 use crate::engine::number::Real;
 use rand::rngs::StdRng;
@@ -41,21 +40,6 @@ impl<T: Real> Operation<T> for Dropout {
     }
     fn output_shape(&self) -> Shape {
         self.shape
-    }
-    fn activation(&self) -> Option<Activation> {
-        None
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        &[]
-    }
-    fn param_shape(&self, _p: usize) -> &[usize] {
-        &[]
-    }
-    fn param(&self, _p: usize) -> &[T] {
-        &[]
-    }
-    fn param_mut(&mut self, _p: usize) -> &mut [T] {
-        &mut []
     }
     fn hyper(&self) -> Map<String, Value> {
         let mut m = Map::new();

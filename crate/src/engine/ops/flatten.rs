@@ -2,8 +2,7 @@
 //! `X.reshape(N, -1)`). The trace already stores images channel-major, so forward copies
 //! and backward copies the gradient through.
 
-use super::operation::{Operation, Outputs, ParamSpec, Pass, Saved, Shape, Tensor};
-use crate::engine::activation::Activation;
+use super::operation::{Operation, Outputs, Pass, Saved, Shape, Tensor};
 use crate::engine::number::Real;
 
 /// A flatten of an image of this (channels, height, width).
@@ -27,21 +26,6 @@ impl<T: Real> Operation<T> for Flatten {
     }
     fn output_shape(&self) -> Shape {
         Shape::Features(self.input.0 * self.input.1 * self.input.2)
-    }
-    fn activation(&self) -> Option<Activation> {
-        None
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        &[]
-    }
-    fn param_shape(&self, _p: usize) -> &[usize] {
-        &[]
-    }
-    fn param(&self, _p: usize) -> &[T] {
-        &[]
-    }
-    fn param_mut(&mut self, _p: usize) -> &mut [T] {
-        &mut []
     }
     fn scratch_len(&self, _rows: usize) -> usize {
         0

@@ -212,16 +212,28 @@ pub trait Operation<T: Real> {
     fn input_shape(&self) -> Shape;
     /// The shape of one output example.
     fn output_shape(&self) -> Shape;
-    /// f in a = f(z), for the operations that have one.
-    fn activation(&self) -> Option<Activation>;
-    /// The parameter tensors, in model-file order.
-    fn params(&self) -> &'static [ParamSpec];
+    /// f in a = f(z), for the operations that have one (none by default: flatten,
+    /// pooling and dropout pass their values through).
+    fn activation(&self) -> Option<Activation> {
+        None
+    }
+    /// The parameter tensors, in model-file order (none by default, for the operations
+    /// that only move or mask values; the four methods on parameters go together).
+    fn params(&self) -> &'static [ParamSpec] {
+        &[]
+    }
     /// The dimensions of parameter `p` of [`Operation::params`], outermost first.
-    fn param_shape(&self, p: usize) -> &[usize];
+    fn param_shape(&self, _p: usize) -> &[usize] {
+        &[]
+    }
     /// The values of parameter `p`, row-major.
-    fn param(&self, p: usize) -> &[T];
+    fn param(&self, _p: usize) -> &[T] {
+        &[]
+    }
     /// Parameter `p`, writable (optimiser, initialiser, model file, gradient check).
-    fn param_mut(&mut self, p: usize) -> &mut [T];
+    fn param_mut(&mut self, _p: usize) -> &mut [T] {
+        &mut []
+    }
     /// Scratch values forward and backward need for `rows` rows.
     fn scratch_len(&self, rows: usize) -> usize;
     /// Forward over `n` rows of `input` into `out`.

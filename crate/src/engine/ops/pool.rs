@@ -3,8 +3,7 @@
 //! pixel of every output so that backward routes the gradient to it alone.
 
 use super::conv::output_size;
-use super::operation::{Operation, Outputs, ParamSpec, Pass, Saved, Shape, Tensor};
-use crate::engine::activation::Activation;
+use super::operation::{Operation, Outputs, Pass, Saved, Shape, Tensor};
 use crate::engine::error::Result;
 use crate::engine::number::Real;
 use serde_json::{json, Map, Value};
@@ -57,21 +56,6 @@ impl<T: Real> Operation<T> for MaxPool2d {
             height,
             width,
         }
-    }
-    fn activation(&self) -> Option<Activation> {
-        None
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        &[]
-    }
-    fn param_shape(&self, _p: usize) -> &[usize] {
-        &[]
-    }
-    fn param(&self, _p: usize) -> &[T] {
-        &[]
-    }
-    fn param_mut(&mut self, _p: usize) -> &mut [T] {
-        &mut []
     }
     fn hyper(&self) -> Map<String, Value> {
         let mut m = Map::new();
