@@ -91,6 +91,184 @@ impl Extras {
     }
 }
 
+/// The dense layers (from 0): the ones with a weight matrix, a bias trick and an update.
+fn dense_layers(net: &Network<f64>) -> impl Iterator<Item = usize> + '_ {
+    (0..net.layers.len()).filter(|&l| net.layers[l].dense().is_some())
+}
+
+/// What layer `l` (from 0) reads: x or a_l.
+fn input_name(l: usize) -> String {
+    if l == 0 {
+        "x".to_string()
+    } else {
+        format!("a{l}")
+    }
+}
+
+/// The forward rows of layer `l` (from 0): z then a for a layer with an activation, or
+/// the one output of a layer without (pool, flatten, dropout, batch norm).
+fn forward_steps(net: &Network<f64>, trace: &Trace<f64>, l: usize, steps: &mut Vec<Value>) {
+    let (n, op, prev) = (l + 1, &net.layers[l], input_name(l));
+    let z_equation = match (op.kind(), op.ties()) {
+        (_, Some(of)) => format!(
+            "z{n} = W{}^T {prev} + b{n} (tied to layer {})",
+            of + 1,
+            of + 1
+        ),
+        ("conv2d", _) => format!("z{n} = W{n} * {prev} + b{n} (each filter slid over {prev})"),
+        _ => format!("z{n} = W{n} {prev} + b{n}"),
+    };
+    match op.activation() {
+        Some(f) => {
+            steps.push(step(
+                "forward",
+                n,
+                &z_equation,
+                &format!("z{n}"),
+                vector(trace.z(l)),
+            ));
+            steps.push(step(
+                "forward",
+                n,
+                &format!("a{n} = {}(z{n})", f.name()),
+                &format!("a{n}"),
+                vector(trace.a(n)),
+            ));
+        }
+        None => steps.push(step(
+            "forward",
+            n,
+            &format!("a{n} = {}({prev})", op.kind()),
+            &format!("a{n}"),
+            vector(trace.a(n)),
+        )),
+    }
+}
+
+/// dC/da of layer `l`'s output (from 0) for the first row, where the layer above has
+/// a weight matrix to send delta back through: W^T delta (dense) or W_L delta (tied
+/// to L). With the equation's text.
+fn upstream(net: &Network<f64>, grads: &Gradients<f64>, l: usize) -> Option<(String, Array2<f64>)> {
+    let (above, n) = (net.layers.get(l + 1)?, l + 2);
+    let delta = grads.delta[l + 1].slice(s![..1, ..]);
+    match above.ties() {
+        Some(of) => Some((
+            format!("W{} delta{n}", of + 1),
+            delta.dot(&net.layers[of].weights().t()),
+        )),
+        None if above.dense().is_some() => {
+            Some((format!("W{n}^T delta{n}"), delta.dot(&above.weights())))
+        }
+        None => None,
+    }
+}
+
+/// The tied path of tied layer `t` (from 0) into its W's gradient for the first row:
+/// (delta_t a_in^T)^T, shaped like the W it ties to.
+fn tied_path(trace: &Trace<f64>, grads: &Gradients<f64>, t: usize) -> Array2<f64> {
+    let input = trace.a(t).slice_move(s![..1, ..]);
+    let delta = grads.delta[t].slice(s![..1, ..]);
+    input.t().dot(&delta)
+}
+
+/// The backward rows of layer `l` (from 0): its delta (BP1 at the output, BP2 below,
+/// the layer's own backward for one without an activation), then the gradient of each
+/// of its parameters (BP3 for biases, BP4 for weights; a tied layer's path into the W
+/// it ties to).
+fn backward_steps(
+    net: &Network<f64>,
+    trace: &Trace<f64>,
+    grads: &Gradients<f64>,
+    l: usize,
+    steps: &mut Vec<Value>,
+) {
+    let (n, op, prev) = (l + 1, &net.layers[l], input_name(l));
+    let last = n == net.layers.len();
+    let delta = grads.delta[l].slice(s![..1, ..]).row(0).to_vec();
+    let up = upstream(net, grads, l);
+    let mut values = json!({ "delta": delta });
+    let (rule, equation) = match op.activation() {
+        Some(f) => {
+            let fprime: Vec<f64> = trace
+                .z(l)
+                .row(0)
+                .iter()
+                .zip(trace.a(n).row(0))
+                .map(|(&z, &a)| f.derivative(z, a))
+                .collect();
+            values["fprime"] = json!(fprime);
+            if f == Activation::Relu {
+                values["mask"] = json!(trace
+                    .z(l)
+                    .row(0)
+                    .iter()
+                    .map(|&z| u8::from(z > 0.0))
+                    .collect::<Vec<_>>());
+            }
+            let from = match (&up, last) {
+                (_, true) => format!("dC/da{n}"),
+                (Some((text, _)), _) => format!("({text})"),
+                (None, _) => format!("(dC/da{n}, from layer {}'s backward)", n + 1),
+            };
+            let rule = if last { "BP1" } else { "BP2" };
+            (rule, format!("delta{n} = {from} * {}'(z{n})", f.name()))
+        }
+        None => (
+            "back",
+            format!("delta{n} = dC/da{n}, from layer {}'s backward", n + 1),
+        ),
+    };
+    if let Some((_, u)) = up.filter(|_| !last) {
+        values["upstream"] = json!(u.row(0).to_vec());
+    }
+    steps.push(
+        json!({ "kind": "backward", "layer": n, "rule": rule, "equation": equation,
+        "name": format!("delta{n}"), "values": values }),
+    );
+    let penalty = format!(
+        "{}{}",
+        if net.l2 > 0.0 { " + l2 W" } else { "" },
+        if net.l1 > 0.0 { " + l1 sign(W)" } else { "" }
+    );
+    // BP3 before BP4, as the notebooks list them.
+    let mut order: Vec<usize> = (0..op.params().len()).collect();
+    order.sort_by_key(|&p| op.params()[p].name != "biases");
+    for p in order {
+        let (spec, g) = (&op.params()[p], &grads.params[l][p]);
+        let (rule, equation, values) = match (spec.name, g.matrix()) {
+            ("biases", _) => ("BP3", format!("dC/db{n} = delta{n}"), json!(g.values)),
+            ("weights", Some(m)) => {
+                let tied: Vec<String> = super::ledger_tied::tied_to(net, l)
+                    .iter()
+                    .map(|t| format!(" + (tied path of layer {})", t + 1))
+                    .collect();
+                let eq = format!("dC/dW{n} = delta{n} {prev}^T{}{penalty}", tied.concat());
+                ("BP4", eq, rows(m))
+            }
+            ("weights", None) => (
+                "BP4",
+                format!("dC/dW{n} = delta{n} * {prev} (each filter's patches){penalty}"),
+                json!(g.values),
+            ),
+            (name, _) => (
+                "grad",
+                format!("dC/d{}{n} ({name})", spec.symbol),
+                json!(g.values),
+            ),
+        };
+        steps.push(
+            json!({ "kind": "backward", "layer": n, "rule": rule, "equation": equation,
+            "name": format!("dC/d{}{n}", spec.symbol), "values": values }),
+        );
+    }
+    if let Some(of) = op.ties() {
+        steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP4",
+            "equation": format!("tied path: (delta{n} {prev}^T)^T, added to dC/dW{}", of + 1),
+            "name": format!("tied path of layer {n}"),
+            "values": rows(tied_path(trace, grads, l).view()) }));
+    }
+}
+
 /// The ledger of example (x: one row, y: its target row), JSON:
 /// `{"cost": C, "input": x, "target": y,
 ///   "steps": [{"kind": "forward"|"cost"|"backward", "layer", "equation", "name", "values"}],
@@ -120,27 +298,8 @@ pub fn ledger(
     let (cost, trace, grads) = net.cost_and_gradients(x, y)?;
     let mut steps = Vec::new();
     let last = net.layers.len();
-    for (l, layer) in net.layers.iter().enumerate() {
-        let n = l + 1;
-        let prev = if l == 0 {
-            "x".to_string()
-        } else {
-            format!("a{l}")
-        };
-        steps.push(step(
-            "forward",
-            n,
-            &format!("z{n} = W{n} {prev} + b{n}"),
-            &format!("z{n}"),
-            vector(trace.z(l)),
-        ));
-        steps.push(step(
-            "forward",
-            n,
-            &format!("a{n} = {}(z{n})", layer.activation_or_identity().name()),
-            &format!("a{n}"),
-            vector(trace.a(n)),
-        ));
+    for l in 0..last {
+        forward_steps(net, &trace, l, &mut steps);
     }
     steps.push(step(
         "cost",
@@ -163,66 +322,7 @@ pub fn ledger(
         vector(dc_da.view()),
     ));
     for l in (0..last).rev() {
-        let n = l + 1;
-        let layer = &net.layers[l];
-        let fprime: Vec<f64> = trace
-            .z(l)
-            .row(0)
-            .iter()
-            .zip(trace.a(n).row(0))
-            .map(|(&z, &a)| layer.activation_or_identity().derivative(z, a))
-            .collect();
-        let (label, equation) = if n == last {
-            (
-                "BP1",
-                format!(
-                    "delta{n} = dC/da{n} * {}'(z{n})",
-                    layer.activation_or_identity().name()
-                ),
-            )
-        } else {
-            (
-                "BP2",
-                format!(
-                    "delta{n} = (W{}^T delta{}) * {}'(z{n})",
-                    n + 1,
-                    n + 1,
-                    layer.activation_or_identity().name()
-                ),
-            )
-        };
-        let mut values = json!({
-            "fprime": fprime,
-            "delta": grads.delta[l].slice(s![..1, ..]).row(0).to_vec(),
-        });
-        if layer.activation_or_identity() == Activation::Relu {
-            values["mask"] = json!(trace
-                .z(l)
-                .row(0)
-                .iter()
-                .map(|&z| u8::from(z > 0.0))
-                .collect::<Vec<_>>());
-        }
-        if n < last {
-            let upstream = grads.delta[l + 1]
-                .slice(s![..1, ..])
-                .dot(&net.layers[l + 1].weights());
-            values["upstream"] = json!(upstream.row(0).to_vec());
-        }
-        steps.push(
-            json!({ "kind": "backward", "layer": n, "rule": label, "equation": equation,
-            "name": format!("delta{n}"), "values": values }),
-        );
-        steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP3",
-            "equation": format!("dC/db{n} = delta{n}"), "name": format!("dC/db{n}"), "values": grads.db(l).to_vec() }));
-        let prev = if l == 0 {
-            "x".to_string()
-        } else {
-            format!("a{l}")
-        };
-        steps.push(json!({ "kind": "backward", "layer": n, "rule": "BP4",
-            "equation": format!("dC/dW{n} = delta{n} {prev}^T{}{}", if net.l2 > 0.0 { " + l2 W" } else { "" }, if net.l1 > 0.0 { " + l1 sign(W)" } else { "" }),
-            "name": format!("dC/dW{n}"), "values": rows(grads.dw(l).view()) }));
+        backward_steps(net, &trace, &grads, l, &mut steps);
     }
     let mut out = json!({
         "cost": cost,
@@ -231,12 +331,14 @@ pub fn ledger(
         "steps": steps,
     });
     if extras.augmented {
-        out["augmented"] = (0..last).map(|l| augmented(net, &trace, l)).collect();
+        out["augmented"] = dense_layers(net)
+            .map(|l| augmented(net, &trace, l))
+            .collect();
     }
     if let Some(lr) = extras.update {
         out["update"] = json!({
             "learning_rate": lr,
-            "layers": (0..last).map(|l| update(net, &grads, l, lr)).collect::<Vec<_>>(),
+            "layers": dense_layers(net).map(|l| update(net, &grads, l, lr)).collect::<Vec<_>>(),
         });
     }
     Ok(out)
@@ -260,9 +362,15 @@ impl Param {
     where
         T: super::number::Real,
     {
-        let ok = net.layers.get(self.layer).is_some_and(|l| {
-            self.unit < l.output_len() && self.input.is_none_or(|i| i < l.input_len())
-        });
+        // By the parameters' own shapes: a convolution's biases are one per filter,
+        // not one per output pixel, and a tied layer has no weights of its own.
+        let ok = net
+            .layers
+            .get(self.layer)
+            .is_some_and(|l| match self.input {
+                Some(i) => self.unit < l.weights().nrows() && i < l.weights().ncols(),
+                None => self.unit < l.biases().len(),
+            });
         if ok {
             Ok(())
         } else {
@@ -286,6 +394,11 @@ pub fn chain(
     p: Param,
 ) -> Result<Value> {
     p.check(net)?;
+    if net.layers[p.layer].dense().is_none() {
+        return Err(EngineError::Mismatch(
+            "the chain rule is written out for dense layers".into(),
+        ));
+    }
     let mut plain = net.clone();
     plain.l2 = 0.0;
     plain.l1 = 0.0;
@@ -295,9 +408,14 @@ pub fn chain(
     let dc_da: Array2<f64> = if layer + 1 == net.layers.len() {
         gradient_of(net.loss, trace.output(), y, net.reduction)
     } else {
-        grads.delta[layer + 1]
-            .slice(s![..1, ..])
-            .dot(&net.layers[layer + 1].weights())
+        upstream(net, &grads, layer)
+            .ok_or_else(|| {
+                EngineError::Mismatch(format!(
+                    "layer {} sends its delta back without a weight matrix",
+                    layer + 2
+                ))
+            })?
+            .1
     };
     let (z, a) = (trace.z(layer)[[0, unit]], trace.a(layer + 1)[[0, unit]]);
     let da_dz = net.layers[layer].activation_or_identity().derivative(z, a);

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod init;
 pub mod labels;
 pub mod ledger;
+pub mod ledger_tied;
 pub mod limits;
 pub mod link;
 pub mod loss;

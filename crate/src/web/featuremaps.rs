@@ -74,7 +74,7 @@ impl Lab {
     }
 
     /// Pixel (y, x) of map `filter` of convolution layer `layer` for data row `row`,
-    /// worked in f64: `{"dims": [C, KH, KW], "origin", "patch", "kernel", "bias", "z",
+    /// worked in f64: `{"dims": [C, KH, KW], "origin", "patch", "kernel", "products", "bias", "z",
     /// "activation", "a", "z_forward"}`.
     #[wasm_bindgen(js_name = convPixelSum)]
     pub fn conv_pixel_sum(

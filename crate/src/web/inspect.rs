@@ -8,6 +8,7 @@ use super::lab::Lab;
 use crate::engine::gradcheck;
 use crate::engine::grid::Palette;
 use crate::engine::ledger::{self, Param};
+use crate::engine::ledger_tied::{tied_paths, tied_to};
 use crate::engine::{collapse, nudge};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -66,6 +67,46 @@ impl Lab {
         )
         .map_err(js_error)?;
         Ok(v.to_string())
+    }
+
+    /// The dense layers whose W a tied layer uses, as JSON `[{"layer", "units",
+    /// "inputs", "tied": [T...]}]` (layers from 0): the weights that have two paths.
+    #[wasm_bindgen(js_name = tiedWeights)]
+    pub fn tied_weights(&self) -> String {
+        let net = &self.session().trainer.net;
+        let list: Vec<_> = (0..net.layers.len())
+            .filter_map(|l| {
+                let tied = tied_to(net, l);
+                let w = net.layers[l].weights();
+                (!tied.is_empty()).then(
+                    || json!({ "layer": l, "units": w.nrows(), "inputs": w.ncols(), "tied": tied }),
+                )
+            })
+            .collect();
+        json!(list).to_string()
+    }
+
+    /// The two paths to W[layer][unit][input] of a dense layer a tied layer uses, on
+    /// data row `row` and on the training batch, each with backprop's total and its
+    /// gradient check (see the engine's `ledger_tied::tied_paths`), as JSON
+    /// `{"example": {...}, "batch": {...}}`.
+    #[wasm_bindgen(js_name = tiedPaths)]
+    pub fn tied_paths(
+        &self,
+        layer: usize,
+        unit: usize,
+        input: usize,
+        row: usize,
+    ) -> Result<String, JsError> {
+        let s = self.session();
+        let net = s.network_f64();
+        let p = param(layer, unit, input as i32);
+        let (x, y) = s.rows_f64(&[row]).map_err(js_error)?;
+        let (bx, by) = s.rows_f64(&s.train_rows).map_err(js_error)?;
+        let h = gradcheck::DEFAULT_EPSILON;
+        let example = tied_paths(&net, x.view(), y.view(), p, h).map_err(js_error)?;
+        let batch = tied_paths(&net, bx.view(), by.view(), p, h).map_err(js_error)?;
+        Ok(json!({ "example": example, "batch": batch }).to_string())
     }
 
     /// Backprop against central differences on data row `row`, per tensor, as JSON

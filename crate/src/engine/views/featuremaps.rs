@@ -201,6 +201,9 @@ pub struct PixelSum {
     pub patch: Vec<f64>,
     /// The filter's weights, channel-major.
     pub kernel: Vec<f64>,
+    /// patch × kernel term by term, so that the ledger lists each product as the
+    /// engine computed it.
+    pub products: Vec<f64>,
     /// The filter's bias.
     pub bias: f64,
     /// Σ patch × kernel + b.
@@ -259,13 +262,15 @@ pub fn pixel_sum(
             }
         }
     }
-    let z = patch.iter().zip(&kernel).map(|(p, k)| p * k).sum::<f64>() + bias;
+    let products: Vec<f64> = patch.iter().zip(&kernel).map(|(p, k)| p * k).collect();
+    let z = products.iter().sum::<f64>() + bias;
     let f_ = conv.activation;
     Ok(PixelSum {
         dims: [c, kh, kw],
         origin: [oy, ox],
         patch,
         kernel,
+        products,
         bias,
         z,
         activation: f_.name(),
