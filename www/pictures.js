@@ -123,7 +123,9 @@ function chainTip() {
     const value = Number(app.lab.parameter(layer, unit, input).toPrecision(6));
     const over = c.reduction === "mean" ? "mean over the batch" : "summed over the batch";
     const dz = input < 0 ? "dz/db" : "dz/dw";
-    tip.textContent = `${name} = ${value} (click to edit)\ndC/d${name} = dC/da × da/dz × ${dz}\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${example})\n${over}: ${f(c.batch)}`;
+    // A tied W has more paths than this chain: the ledger writes them out.
+    const tied = c.tied.length ? `${c.tied.map((t) => `\n+ the path through tied layer ${t.layer}: ${f(t.value)}`).join("")} = ${f(c.backprop)} in all` : "";
+    tip.textContent = `${name} = ${value} (click to edit)\ndC/d${name} = dC/da × da/dz × ${dz}\n= ${f(c.dC_da)} × ${f(c.da_dz)} × ${f(c.dz_dw)} = ${f(c.product)}  (example ${example})${tied}\n${over}: ${f(c.batch)}`;
   } catch (e) {
     tip.textContent = `${name}: ${errorText(e)}`;
   }

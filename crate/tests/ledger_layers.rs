@@ -6,6 +6,7 @@ mod common;
 
 use backprop_lab::engine::activation::Activation;
 use backprop_lab::engine::api;
+use backprop_lab::engine::collapse::collapse;
 use backprop_lab::engine::ledger::{self, Extras, Param};
 use backprop_lab::engine::ledger_tied::tied_paths;
 use backprop_lab::engine::loss::{Loss, Reduction};
@@ -223,6 +224,18 @@ fn the_ledger_of_a_tied_network_lists_the_tied_path_that_dw_adds() {
         close(c["backprop"].as_f64().unwrap(), t.sum - t.penalty, 1e-12),
         "{c}"
     );
+    // The tied path it leaves out, which backprop adds, comes with it.
+    assert_eq!(c["tied"][0]["layer"], 2);
+    assert!(
+        close(
+            c["tied"][0]["value"].as_f64().unwrap(),
+            t.paths[1].value,
+            1e-12
+        ),
+        "{c}"
+    );
+    let untied = ledger::chain(&net, (x, y), (x, y), weight(2, 0, 0)).unwrap();
+    assert_eq!(untied["tied"], serde_json::json!([]));
 }
 
 #[test]
@@ -259,4 +272,18 @@ fn the_ledger_of_the_cmu_convolution_shows_y_ref_as_z1() {
     assert!(e.contains("does not exist"), "{e}");
     let e = ledger::chain(&net, xy, xy, bias).unwrap_err().to_string();
     assert!(e.contains("dense layers"), "{e}");
+}
+
+#[test]
+fn linear_conv_and_tied_networks_are_not_collapsed_as_dense_stacks() {
+    // Both are all-identity; the ledger asks for their collapse and must get a message.
+    for k in [0, 1] {
+        let (ex, net, _, _) = example(k);
+        let e = collapse(&net).unwrap_err().to_string();
+        assert!(
+            e.contains("only a stack of dense layers"),
+            "{}: {e}",
+            ex["name"]
+        );
+    }
 }

@@ -198,4 +198,6 @@ function explain() {
     `z = ${terms.join(" + ")} + ${num(p.bias)}\n  = ${num(p.z)}\n` +
     `a = ${p.activation}(z) = ${num(p.a)}`;
   ui.sum.dataset.z = String(p.z);
+  // The ledger writes the same sum out term by term (www/views/ledger-layers.js).
+  document.dispatchEvent(new CustomEvent("convpixel", { detail: { layer: s.layer, filter: hover.channel, y: hover.y, x: hover.x } }));
 }

@@ -1,9 +1,12 @@
 // The ledger: one example's forward and backward pass, every number from the engine in
 // f64, each row with the equation it applies; a stepper walks it one operation at a
 // time and highlights the layer in the network diagram; the gradient check beside it;
-// on request, the bias trick: each layer's [W b] acting on [a; 1] gives the same z.
+// on request, the bias trick: each layer's [W b] acting on [a; 1] gives the same z;
+// for a tied layer, the two paths to its W; for a convolution, one pixel's sum
+// (www/views/ledger-layers.js).
 import { detailsBox, numbers, num, el, node } from "./parts.js";
 import { LESSONS } from "./lessons.js";
+import * as layers from "./ledger-layers.js";
 
 let body;
 let table;
@@ -39,6 +42,7 @@ function fill(ctx) {
   }
   steps = ledger.steps;
   augmented(ledger);
+  layers.fill(ctx, row);
   const rows = steps.map((s, i) => {
     const tr = document.createElement("tr");
     tr.dataset.name = s.name;
@@ -48,7 +52,7 @@ function fill(ctx) {
     if (v && typeof v === "object" && !Array.isArray(v)) {
       const parts = [];
       if (v.upstream) parts.push(`W^T delta = ${numbers(v.upstream)}`);
-      parts.push(`f'(z) = ${numbers(v.fprime)}`);
+      if (v.fprime) parts.push(`f'(z) = ${numbers(v.fprime)}`);
       if (v.mask) parts.push(`ReLU mask = [${v.mask.join(", ")}]`);
       parts.push(`delta = ${numbers(v.delta)}`);
       text = parts.join("\n");
@@ -146,6 +150,7 @@ function augmented(ledger) {
 /** A lesson may open the ledger with the bias trick shown (`ledger: { augmented }`). */
 function fromLesson(ctx) {
   const lesson = LESSONS[new URLSearchParams(location.hash.slice(1)).get("lesson")];
+  layers.lessonPixels(lesson?.ledger?.pixels ?? []);
   if (!lesson) return;
   augmentedToggle.checked = Boolean(lesson.ledger?.augmented);
   lastTime = 0;
@@ -191,7 +196,9 @@ export function mount(container, ctx) {
   const scroll = el("div", null, "ledger-scroll");
   scroll.append(table);
   wrap.append(scroll, checks);
-  body.append(controls, stepLabel, augmentedBox, wrap, collapseBox);
+  body.append(controls, stepLabel);
+  layers.mount(body, ctx, () => { lastTime = 0; ctx.redraw(); });
+  body.append(augmentedBox, wrap, collapseBox);
   body.closest("details").addEventListener("toggle", () => { lastTime = 0; ctx.redraw(); });
   window.addEventListener("hashchange", () => fromLesson(ctx));
   ctx.onReady(() => fromLesson(ctx));

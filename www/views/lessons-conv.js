@@ -40,3 +40,7 @@ export const CMU_CONV_HIDDEN = [
   { kind: "conv2d", filters: 3, kernel: [4, 4], stride: 2, pad: 1, activation: "identity" },
   { kind: "flatten" },
 ];
+
+/** The three outputs the lesson's line and the ledger show, as [image, map, y, x]: the
+ * seed's y_ref prints them as -0.08759809, -0.10987781 and 2.38247847. */
+export const CMU_PIXELS = [[0, 0, 0, 0], [0, 0, 0, 1], [1, 2, 1, 1]];

@@ -4,7 +4,7 @@
 // stands just above the view that matters (or above the lab) and is scrolled into
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { detailsBox, el, num } from "./parts.js";
-import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN } from "./lessons-conv.js";
+import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN, CMU_PIXELS } from "./lessons-conv.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -99,12 +99,13 @@ export const LESSONS = {
   },
   "cmu-conv": {
     title: "CMU 2.4.1: conv_forward, pixel by pixel",
-    text: "The seed's conv_forward test: two 3x4x4 images, three 4x4 filters, stride 2, padding 1, x, w and b by linspace as the notebook makes them; each output map is 2x2. The network reads the convolution out unchanged (flatten, then a 12-unit identity layer). Hover a pixel of a conv map below: its receptive field is outlined on the input's three channels and its sum, the 3x4x4 patch x kernel + b, is written out beside it (padding counts 0). The line below shows three of the outputs; the seed's y_ref prints them as -0.08759809, -0.10987781 and 2.38247847.",
+    text: "The seed's conv_forward test: two 3x4x4 images, three 4x4 filters, stride 2, padding 1, x, w and b by linspace as the notebook makes them; each output map is 2x2. The network reads the convolution out unchanged (flatten, then a 12-unit identity layer). Hover a pixel of a conv map below: its receptive field is outlined on the input's three channels and its sum, the 3x4x4 patch x kernel + b, is written out beside it (padding counts 0), and term by term in the ledger, which lists the three pixels below. The line below shows three of the outputs; the seed's y_ref prints them as -0.08759809, -0.10987781 and 2.38247847.",
     state: { data: { kind: "csv", validation: 0 }, features: { standardize: false }, network: { hidden: CMU_CONV_HIDDEN, output: "identity", loss: "mse", reduction: "sum" }, training: { batch_size: 2, learning_rate: 0.01 } },
     csv: CMU_CONV_CSV,
     model: CMU_CONV_MODEL,
-    open: ["view-featuremaps"],
-    figure: (lab) => [[0, 0, 0, 0], [0, 0, 0, 1], [1, 2, 1, 1]]
+    open: ["view-featuremaps", "view-ledger"],
+    ledger: { pixels: CMU_PIXELS },
+    figure: (lab) => CMU_PIXELS
       .map(([row, f, y, x]) => `image ${row} map ${f} (${y}, ${x}): ${JSON.parse(lab.convPixelSum(row, 0, f, y, x)).z.toFixed(8)}`).join(" · "),
   },
   "digits-convnet": {

@@ -6,7 +6,8 @@ use super::error::{EngineError, Result};
 use super::network::Network;
 use ndarray::{Array1, Array2};
 
-/// (W*, b*) of an all-identity network; an error names the first other activation.
+/// (W*, b*) of an all-identity stack of dense layers; an error names the first other
+/// activation or kind.
 pub fn collapse(net: &Network<f64>) -> Result<(Array2<f64>, Array1<f64>)> {
     if let Some((l, layer)) = net
         .layers
@@ -18,6 +19,13 @@ pub fn collapse(net: &Network<f64>) -> Result<(Array2<f64>, Array1<f64>)> {
             "layer {} uses {}; only an all-identity network collapses to one affine map",
             l + 1,
             layer.activation_or_identity().name()
+        )));
+    }
+    if let Some(l) = net.layers.iter().position(|l| l.dense().is_none()) {
+        return Err(EngineError::Mismatch(format!(
+            "layer {} is a {} layer; only a stack of dense layers is collapsed here",
+            l + 1,
+            net.layers[l].kind()
         )));
     }
     let mut w = Array2::eye(net.input_dim);

@@ -386,7 +386,9 @@ impl Param {
 /// batch (bx, by) from batch backprop. JSON `{"dC_da", "da_dz", "dz_dw", "product",
 /// "backprop", "batch", "reduction"}`, where backprop is the example's dC/dw read from
 /// backprop and reduction ("mean" or "sum") says how the batch's dC/dw combines its
-/// rows, so that a label can say which.
+/// rows, so that a label can say which. For a weight of a layer that tied layers use,
+/// the chain rule above is the encoder's path only; `"tied": [{"layer", "value"}]` gives
+/// each tied layer's path on the example (layers from 1), which backprop adds.
 pub fn chain(
     net: &Network<f64>,
     (x, y): (ArrayView2<f64>, ArrayView2<f64>),
@@ -433,5 +435,11 @@ pub fn chain(
         "backprop": read(&grads),
         "batch": read(&batch),
         "reduction": net.reduction.name(),
+        "tied": p.input.map_or(Vec::new(), |j| {
+            super::ledger_tied::tied_to(net, layer)
+                .into_iter()
+                .map(|t| json!({ "layer": t + 1, "value": tied_path(&trace, &grads, t)[[unit, j]] }))
+                .collect()
+        }),
     }))
 }
