@@ -22,6 +22,7 @@ try {
   await page.getByRole("button", { name: "Step epoch" }).click();
   await page.waitForFunction(() => window.backpropLab.lab().epoch() >= 1);
   await page.locator("#view-ledger summary").click();
+  await page.$eval("#ledger-example", (e) => { e.value = "3"; e.dispatchEvent(new Event("change")); });
   await page.$eval("#ledger-tied-unit", (e) => { e.value = "5"; e.dispatchEvent(new Event("change")); });
   await page.$eval("#ledger-tied-input", (e) => { e.value = "36"; e.dispatchEvent(new Event("change")); });
   await page.waitForFunction(() => document.querySelector("#ledger-tied .hint")?.textContent.includes("W1[5][36]"));

@@ -109,6 +109,8 @@ function fillList(lab) {
     }
     const b = node("button", { type: "button", text: `image ${row}, map ${filter}, pixel (${y}, ${x}): z = ${z.toFixed(8)}` });
     b.dataset.z = String(z);
+    const shown = pixel && ctxRef.example() === row && pixel.layer === 0 && pixel.filter === filter && pixel.y === y && pixel.x === x;
+    b.setAttribute("aria-pressed", String(Boolean(shown)));
     b.addEventListener("click", () => {
       pixel = { layer: 0, filter, y, x };
       ctxRef.setExample(row);
@@ -166,7 +168,7 @@ function twoPaths(r, row) {
   const scale = Math.max(...lines.map((l) => Math.abs(l.ex)), 1e-300);
   const t = node("table", { className: "tied-paths" });
   const head = t.createTHead().insertRow();
-  [["", 1], [`example ${row}`, 2], [`training batch (${batch.rows} rows, ${batch.reduction})`, 1]].forEach(([h, span]) => head.append(node("th", { text: h, colSpan: span })));
+  [`∂C/∂${w}`, `example ${row}`, "to scale (0 in the middle)", `training batch (${batch.rows} rows, ${batch.reduction})`].forEach((h) => head.append(node("th", { text: h })));
   const tbody = t.createTBody();
   for (const l of lines) {
     const tr = tbody.insertRow();
@@ -217,7 +219,7 @@ function fillConv(lab, row) {
 function pixelSum(p, row, inH, inW) {
   const [c, kh, kw] = p.dims;
   const n = pixel.layer + 1;
-  const title = el("p", `Image ${row}, layer ${n}, map ${pixel.filter}, pixel (${pixel.y}, ${pixel.x}): z = Σ patch × kernel + b over the ${c}×${kh}×${kw} patch whose top-left corner is (${p.origin[0]}, ${p.origin[1]}) of the input (padding counts 0).`, "hint");
+  const title = el("p", `Image ${row}, layer ${n}, map ${pixel.filter}, pixel (${pixel.y}, ${pixel.x}): z = Σ patch × kernel + b over the ${c}×${kh}×${kw} patch whose top-left corner is (${p.origin[0]}, ${p.origin[1]}) of the input (padding counts 0). The page trains in f32, so the weights are f32 numbers; the sum is worked from them in f64.`, "hint");
   const grids = node("div", { className: "conv-grids" });
   for (let ch = 0; ch < c; ch++) {
     const t = node("table", { className: "conv-grid" });
