@@ -287,3 +287,30 @@ fn linear_conv_and_tied_networks_are_not_collapsed_as_dense_stacks() {
         );
     }
 }
+
+#[test]
+fn the_batch_paths_are_the_mean_of_the_per_example_paths() {
+    // Mean reduction over 4 rows: each path of the batch is the mean of that path on
+    // each example alone (the penalty is charged once, not per row).
+    let (net, x, y) = nonlinear_tied();
+    let p = weight(0, 1, 3);
+    let batch = tied_paths(&net, x.view(), y.view(), p, 1e-6).unwrap();
+    let one = |r: usize| {
+        let rows = ndarray::s![r..r + 1, ..];
+        tied_paths(&net, x.slice(rows), y.slice(rows), p, 1e-6).unwrap()
+    };
+    let singles: Vec<_> = (0..4).map(one).collect();
+    for k in 0..2 {
+        let mean = singles.iter().map(|t| t.paths[k].value).sum::<f64>() / 4.0;
+        assert!(
+            close(batch.paths[k].value, mean, 1e-12),
+            "path {k}: {} vs {mean}",
+            batch.paths[k].value
+        );
+    }
+    assert!(singles.iter().all(|t| t.penalty == batch.penalty));
+    assert!(
+        !close(singles[0].paths[0].value, batch.paths[0].value, 1e-3),
+        "the rows differ"
+    );
+}

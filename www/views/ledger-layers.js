@@ -185,7 +185,7 @@ function twoPaths(r, row) {
   }
   const rel = (x) => `${x.relative_difference.toExponential(2)}`;
   const verdict = node("p", { className: "tied-verdict", "data-example": String(ex.relative_difference), "data-batch": String(batch.relative_difference) },
-    `Backprop against the gradient check: relative difference ${rel(ex)} on example ${row}, ${rel(batch)} on the batch. Either path alone is not the gradient; their sum is.`);
+    `Backprop against the gradient check: relative difference ${rel(ex)} on example ${row}, ${rel(batch)} on the batch. Either path alone is not the gradient; their sum is. In the batch column each part is ${batch.reduction === "mean" ? "the mean" : "the sum"} of its per-example values over the ${batch.rows} training rows.`);
   return [intro, t, verdict];
 }
 
