@@ -242,7 +242,7 @@ impl Comparison {
         let mut out = vec![self.runs.len() as f64];
         for c in self.curves() {
             out.push(c.variant as f64);
-            out.push(c.label_code());
+            out.push(c.label_index() as f64);
             for s in [
                 &c.train_loss,
                 &c.train_accuracy,
@@ -258,14 +258,15 @@ impl Comparison {
 }
 
 impl Curves {
-    /// The label as the index of its text in [`LABELS`].
-    fn label_code(&self) -> f64 {
-        LABELS.iter().position(|&l| l == self.label).unwrap_or(0) as f64
+    /// The index of its label in [`LABELS`].
+    pub fn label_index(&self) -> usize {
+        LABELS.iter().position(|&l| l == self.label).unwrap_or(0)
     }
 }
 
-/// Every label [`Variant::label`] gives, in a fixed order for [`Comparison::write`].
-const LABELS: [&str; 4] = [
+/// Every label [`Variant::label`] gives, in a fixed order for [`Comparison::write`]
+/// and for the page's colours (one meaning, one colour, whichever variants differ).
+pub const LABELS: [&str; 4] = [
     "as built",
     "without dropout",
     "without batch norm",

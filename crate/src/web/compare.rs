@@ -179,11 +179,10 @@ fn series<'a>(c: &'a Curves, name: &str) -> Option<&'a Vec<f64>> {
     }
 }
 
-/// A variant's colour: the palette's hue of its place among the four.
+/// A variant's colour, by what it is ("as built" always the same hue): the palette's
+/// class hues, blue first.
 fn colour(p: Palette, c: &Curves) -> [u8; 3] {
-    // The palette's first two hues are the chart's training and validation ones
-    // elsewhere; the variants take the next, well-separated hues.
-    p.class_rgb([1, 0, 2, 3][c.variant % 4])
+    p.class_rgb([1, 0, 2, 3][c.label_index()])
 }
 
 type Series<'a> = (&'a str, &'a str, &'static str);
