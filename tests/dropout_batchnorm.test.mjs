@@ -79,9 +79,21 @@ test("the comparison overlays the variants' curves in their colours and keeps th
   await page.context().close();
 });
 
-test("cancel stops the comparison and keeps the curves so far", async () => {
+test("the comparison trains off the page's thread; cancel stops it and keeps the curves so far", async () => {
   const page = await openLesson(h, "dropout-batchnorm");
   await page.waitForFunction(() => document.getElementById("compare-progress").value >= 8, null, { timeout: 60000 });
+  // The training is off the page's thread: with that thread held busy for 1.5 s, the
+  // worker goes on, and its progress arrives as soon as the page is free.
+  const [held, after] = await page.evaluate(async () => {
+    const value = () => document.getElementById("compare-progress").value;
+    const start = value();
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1500);
+    await new Promise((r) => setTimeout(r, 300));
+    return [start, value()];
+  });
+  assert.ok(after > held, `the worker trained while the page was busy: ${held} then ${after}`);
+  assert.match(await page.textContent("#compare-status"), /^Training the variants/);
   await page.click("#compare-cancel");
   const done = await page.evaluate(() => document.getElementById("compare-progress").value);
   await page.waitForTimeout(1000);

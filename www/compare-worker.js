@@ -5,8 +5,8 @@
 // cancels by terminating it.
 import init, { Comparison } from "./pkg/backprop_lab.js";
 
-/** Milliseconds of training between progress messages. */
-const SLICE_MS = 60;
+/** Milliseconds of training between progress messages (the page redraws on each). */
+const SLICE_MS = 200;
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
 

@@ -9,6 +9,8 @@ import { comparison } from "./compare-state.js";
 import { module, Overlay } from "../engine.js";
 import { fitCanvas } from "../plane.js";
 
+/** Least milliseconds between redraws of the charts while the comparison trains. */
+const REDRAW_MS = 250;
 /** Epochs each variant trains unless the user asks for others. */
 const DEFAULT_EPOCHS = 30;
 
@@ -19,6 +21,7 @@ let workerReady = null;
 let run = null;
 let nextId = 1;
 let drawn = "";
+let lastDraw = -Infinity;
 let checkedLab = null;
 /** The views' context, to ask for a redraw when the worker reports. */
 let context = null;
@@ -114,7 +117,7 @@ export function mount(container, ctx) {
   const start_ = node("button", { type: "button", id: "compare-run", text: "Compare with and without dropout / batch norm" });
   const epochs = node("input", { type: "number", id: "compare-epochs", min: "1", max: "1000", step: "1", value: String(DEFAULT_EPOCHS) });
   const cancel_ = node("button", { type: "button", id: "compare-cancel", text: "Cancel", hidden: true });
-  const progress = node("progress", { id: "compare-progress", hidden: true, max: 1, value: 0 });
+  const progress = node("progress", { id: "compare-progress", hidden: true, max: 1, value: 0, "aria-label": "Epochs trained of the comparison" });
   const reason = el("p", null, "hint compare-reason");
   reason.id = "compare-reason";
   const status = el("p", null, "compare-status");
@@ -156,6 +159,8 @@ function checkVariants(lab) {
 }
 
 const fixed = (v, d) => (v == null || !Number.isFinite(v) ? "–" : v.toFixed(d));
+/** A loss: three decimals, or two significant digits below 0.01 (0.00009 is not 0). */
+const loss = (v) => (v != null && Number.isFinite(v) && v > 0 && v < 0.01 ? v.toPrecision(2) : fixed(v, 3));
 
 function table(overlay, palette) {
   const rows = JSON.parse(overlay.summary());
@@ -167,7 +172,7 @@ function table(overlay, palette) {
     const swatch = el("span", null, "compare-swatch");
     swatch.style.background = `rgb(${red}, ${green}, ${blue})`;
     return node("tr", {}, node("td", {}, swatch, r.label), el("td", String(r.epochs)), el("td", fixed(r.train_accuracy, 3)),
-      el("td", fixed(r.val_accuracy, 3)), el("td", fixed(r.train_loss, 3)), el("td", fixed(r.val_loss, 3)));
+      el("td", fixed(r.val_accuracy, 3)), el("td", loss(r.train_loss)), el("td", loss(r.val_loss)));
   });
   ui.table.replaceChildren(node("caption", { text: "After the last epoch trained" }), head, ...body);
 }
@@ -190,6 +195,9 @@ export function update(ctx) {
   const palette = ctx.state.view.palette;
   const key = `${comparison.done}/${palette}/${ui.loss.clientWidth}/${overlay ? 1 : 0}`;
   if (key === drawn) return;
+  const now = performance.now();
+  if (!comparison.finished && overlay && now - lastDraw < REDRAW_MS) return;
+  lastDraw = now;
   drawn = key;
   if (overlay) table(overlay, palette);
   for (const canvas of [ui.loss, ui.accuracy]) {

@@ -304,7 +304,7 @@ impl<T: Real> Network<T> {
     }
 
     /// Every parameter, operation by operation, each tensor row-major in the order of
-    /// [`Operation::params`] (W then b): the order of snapshots and timeline moments.
+    /// [`Operation::params`] (W then b); [`Network::state`] adds the running statistics.
     pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
         self.layers.iter().flat_map(|op| {
             (0..op.params().len()).flat_map(move |p| op.get().param(p).iter().copied())
