@@ -9,7 +9,7 @@ export { relaxedSimd };
  * shared with the training worker so it is compiled once and both run the same build. */
 export const module = await WebAssembly.compileStreaming(fetch(new URL(`./pkg/${moduleFile}`, import.meta.url)));
 export const wasm = await init({ module_or_path: module });
-export const { Lab, evaluate, gradientCheck } = api;
+export const { Lab, evaluate, gradientCheck, Overlay } = api;
 export const encodeLink = api.encodeLink;
 export const decodeLink = api.decodeLink;
 export const { settingsTable, checkSettings, nextSeed } = api;

@@ -10,5 +10,6 @@ import * as filters from "./filters.js";
 import * as featuremaps from "./featuremaps.js";
 import * as phases from "./phases.js";
 import * as activations from "./activations.js";
+import * as compare from "./compare.js";
 
-export const views = [lessons, ledger, nudge, representation, featuremaps, filters, activations, phases];
+export const views = [lessons, ledger, nudge, representation, featuremaps, filters, activations, phases, compare];

@@ -5,6 +5,7 @@
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { detailsBox, el, num } from "./parts.js";
 import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN, CMU_PIXELS } from "./lessons-conv.js";
+import { DROPOUT_BATCHNORM } from "./lessons-dropbn.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -122,6 +123,7 @@ export const LESSONS = {
     play: true,
     figure: (lab) => `Epoch ${lab.epoch()} of 20 · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
+  "dropout-batchnorm": DROPOUT_BATCHNORM,
   "linear-collapse": {
     title: "Linear activations collapse",
     text: "Every activation is the identity, so however deep, the network is one affine map a = W* x + b*. The ledger panel below shows W*, b* and that they reproduce every output.",
@@ -298,6 +300,7 @@ async function open(name, variantKey, ctx, ask = true) {
   }
   if (spec.view?.pace != null) setSpeed(spec.view.pace);
   if (lesson.play) ctx.play();
+  lesson.start?.();
   ctx.redraw();
   // The opened views fill in on the next frames; scroll once they have their size.
   await nextFrame();

@@ -5,6 +5,7 @@ pub mod activation;
 pub mod api;
 pub mod batch;
 pub mod collapse;
+pub mod compare;
 pub mod dataset;
 pub mod error;
 pub mod flat;

@@ -304,11 +304,59 @@ impl<T: Real> Network<T> {
     }
 
     /// Every parameter, operation by operation, each tensor row-major in the order of
-    /// [`Operation::params`] (W then b): the order of snapshots and timeline moments.
+    /// [`Operation::params`] (W then b); [`Network::state`] adds the running statistics.
     pub fn parameters(&self) -> impl Iterator<Item = T> + '_ {
         self.layers.iter().flat_map(|op| {
             (0..op.params().len()).flat_map(move |p| op.get().param(p).iter().copied())
         })
+    }
+
+    /// Values in [`Network::state`]: every parameter and every non-trained buffer.
+    pub fn state_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|op| {
+                let buffers: usize = (0..op.buffers().len()).map(|b| op.buffer(b).len()).sum();
+                op.parameter_count() + buffers
+            })
+            .sum()
+    }
+
+    /// What a copy of this network needs to evaluate exactly as it does: operation by
+    /// operation, its parameters (as [`Network::parameters`]) then its buffers (batch
+    /// norm's running statistics), which training moves but the optimiser does not.
+    /// The order of snapshots and timeline moments.
+    pub fn state(&self) -> impl Iterator<Item = T> + '_ {
+        self.layers.iter().flat_map(|op| {
+            let params = (0..op.params().len()).flat_map(move |p| op.get().param(p).iter());
+            let buffers = (0..op.buffers().len()).flat_map(move |b| op.get().buffer(b).iter());
+            params.chain(buffers).copied()
+        })
+    }
+
+    /// Sets every parameter and buffer from `values`, in the order of [`Network::state`].
+    pub fn set_state(&mut self, values: &[T]) -> Result<()> {
+        if values.len() != self.state_count() {
+            return Err(EngineError::Mismatch(format!(
+                "this network holds {} parameters and running statistics, not {}",
+                self.state_count(),
+                values.len()
+            )));
+        }
+        let mut values = values.iter();
+        for op in &mut self.layers {
+            for p in 0..op.params().len() {
+                for (t, &v) in op.param_mut(p).iter_mut().zip(&mut values) {
+                    *t = v;
+                }
+            }
+            for b in 0..op.buffers().len() {
+                for (t, &v) in op.buffer_mut(b).iter_mut().zip(&mut values) {
+                    *t = v;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Zeros shaped like every parameter, operation by operation: gradients and

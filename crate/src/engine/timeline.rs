@@ -17,14 +17,15 @@ const MIN_MOMENTS: usize = 16;
 /// Ratio of the steps of two neighbouring moments once every step is no longer kept.
 const GROWTH: f64 = 1.04;
 
-/// The weights and biases of every layer at one step, layer by layer, W then b.
+/// The weights and biases of every layer at one step, layer by layer, W then b, with
+/// any running statistics after each layer's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moment<T> {
     /// Steps completed when the copy was taken.
     pub step: u64,
     /// Epochs completed then.
     pub epoch: u64,
-    /// Every parameter, in the order of [`Network::parameters`].
+    /// Every parameter and running statistic, in the order of [`Network::state`].
     pub params: Vec<T>,
 }
 
@@ -38,7 +39,7 @@ pub struct Timeline<T> {
 }
 
 impl<T: Real> Timeline<T> {
-    /// An empty timeline for a network of `params` parameters.
+    /// An empty timeline for a network of `params` values of state.
     pub fn new(params: usize) -> Self {
         Timeline {
             moments: Vec::new(),
@@ -67,7 +68,7 @@ impl<T: Real> Timeline<T> {
     /// Keeps a copy of `net` at `step`, unless the last moment is that step (then the
     /// copy replaces it: the weights may have been restored or imported since).
     pub fn record(&mut self, step: u64, epoch: u64, net: &Network<T>) {
-        let params = net.parameters().collect();
+        let params = net.state().collect();
         self.push(Moment {
             step,
             epoch,

@@ -362,7 +362,7 @@ impl<T: Real> Trainer<T> {
         }
         let cap = config.batch_size.min(train.len());
         let layers = net.layers.len();
-        let mut timeline = Timeline::new(net.parameter_count());
+        let mut timeline = Timeline::new(net.state_count());
         timeline.record(0, 0, &net);
         let has_relu = net
             .layers
@@ -680,13 +680,9 @@ impl<T: Real> Trainer<T> {
             val_accuracy,
             f64::from(u8::from(with_history)),
         ];
-        // Every parameter of every operation, in the order `apply_snapshot` reads them
-        // (a convolution's weights are not a matrix, batch norm's are gamma and beta).
-        for op in &self.net.layers {
-            for p in 0..op.params().len() {
-                out.extend(op.param(p).iter().map(|v| v.to_f64()));
-            }
-        }
+        // Every parameter and running statistic, in the order `apply_snapshot` reads
+        // them, so a mirror evaluates exactly as this trainer does.
+        out.extend(self.net.state().map(|v| v.to_f64()));
         if with_history {
             for series in self.history.series() {
                 series.write(&mut out);
@@ -707,7 +703,7 @@ impl<T: Real> Trainer<T> {
 
     fn read_snapshot<'a>(&self, input: &mut Snapshot<'a>) -> Result<Shown<'a>> {
         let head = input.take(6)?;
-        let params = input.take(self.net.parameter_count())?;
+        let params = input.take(self.net.state_count())?;
         let history = if head[5] == 1.0 {
             let mut h = History {
                 grad_norm: vec![Series::default(); self.net.layers.len()],
@@ -734,14 +730,10 @@ impl<T: Real> Trainer<T> {
     }
 
     fn apply_snapshot(&mut self, shown: Shown) {
-        let mut values = shown.params.iter();
-        for op in &mut self.net.layers {
-            for p in 0..op.params().len() {
-                for (t, &v) in op.param_mut(p).iter_mut().zip(&mut values) {
-                    *t = T::from_f64(v);
-                }
-            }
-        }
+        let state: Vec<T> = shown.params.iter().map(|&v| T::from_f64(v)).collect();
+        self.net
+            .set_state(&state)
+            .expect("read_snapshot took this network's state count");
         let head = shown.head;
         self.epoch = head[0] as u64;
         self.steps = head[1] as u64;
@@ -760,7 +752,7 @@ impl<T: Real> Trainer<T> {
     /// so that the whole buffer holds at most `max_values` numbers where it can.
     pub fn run_state(&self, max_values: usize) -> Vec<f64> {
         let mut out = self.snapshot(true);
-        let per = 2 + self.net.parameter_count();
+        let per = 2 + self.net.state_count();
         let moments = self.timeline.moments();
         let room = (max_values.saturating_sub(out.len() + 1) / per).clamp(1, moments.len());
         let keep: Vec<usize> = if room >= moments.len() {
@@ -790,7 +782,7 @@ impl<T: Real> Trainer<T> {
             return Err(EngineError::Mismatch("the saved run has no history".into()));
         }
         let count = input.count(super::timeline::MAX_MOMENTS as u64)?;
-        let mut timeline = Timeline::new(self.net.parameter_count());
+        let mut timeline = Timeline::new(self.net.state_count());
         for _ in 0..count {
             timeline.push(self.read_moment(&mut input)?);
         }
@@ -842,7 +834,7 @@ impl<T: Real> Trainer<T> {
     fn read_moment(&self, input: &mut Snapshot) -> Result<Moment<T>> {
         let step = input.count(u64::MAX)?;
         let epoch = input.count(u64::MAX)?;
-        let params = input.take(self.net.parameter_count())?;
+        let params = input.take(self.net.state_count())?;
         if !params.iter().all(|v| v.is_finite()) {
             return Err(EngineError::Mismatch(format!(
                 "the timeline's moment at step {step} holds a value that is not finite"
@@ -1175,7 +1167,7 @@ mod tests {
         let mut nan = good.clone();
         nan[7] = f64::NAN;
         let mut huge = good.clone();
-        let at = 6 + mirror.trainer.net.parameter_count();
+        let at = 6 + mirror.trainer.net.state_count();
         huge[at] = 1e12;
         for bad in [
             &good[..good.len() - 1],

@@ -5,6 +5,7 @@ mod activations;
 #[cfg(feature = "bench")]
 mod bench;
 mod charts;
+mod compare;
 mod edit;
 mod featuremaps;
 mod inspect;

@@ -36,7 +36,7 @@ impl Lab {
             return;
         };
         let trainer = &mut self.session.trainer;
-        let live: Vec<f32> = trainer.net.parameters().collect();
+        let live: Vec<f32> = trainer.net.state().collect();
         let moments = trainer.timeline.moments();
         // The shown moment may have been thinned away: show the nearest kept one.
         let i = moments
@@ -46,7 +46,7 @@ impl Lab {
         let (step, params) = (moment.step, moment.params.clone());
         trainer
             .net
-            .set_parameters(&params)
+            .set_state(&params)
             .expect("a moment of this network has its parameter count");
         self.shown = Some(ShownMoment { step, live });
     }
@@ -104,9 +104,9 @@ impl Lab {
         let (step, params) = (moment.step, moment.params.clone());
         let live = match self.shown.take() {
             Some(shown) => shown.live,
-            None => trainer.net.parameters().collect(),
+            None => trainer.net.state().collect(),
         };
-        trainer.net.set_parameters(&params).map_err(js_error)?;
+        trainer.net.set_state(&params).map_err(js_error)?;
         self.shown = Some(ShownMoment { step, live });
         Ok(())
     }
@@ -118,7 +118,7 @@ impl Lab {
             self.session
                 .trainer
                 .net
-                .set_parameters(&shown.live)
+                .set_state(&shown.live)
                 .expect("the live weights were taken from this network");
         }
     }
