@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { start, ready } from "./browser/harness.mjs";
 import { LESSONS } from "../www/views/lessons.js";
+import { checkAutoencoderLesson } from "./browser/autoencoder.mjs";
 
 let h;
 before(async () => { h = await start(); });
@@ -231,6 +232,7 @@ const CHECKS = {
     }
     await assertInSight(page, "why-xavier");
   },
+  "ucla-autoencoder": checkAutoencoderLesson,
   "bias-trick": async (page) => {
     // The ledger's bias trick is on: [W b] [a; 1] equals the forward pass's z in every
     // layer (tests/phases.test.mjs checks each number).

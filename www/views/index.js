@@ -8,7 +8,8 @@ import * as nudge from "./nudge.js";
 import * as representation from "./representation.js";
 import * as filters from "./filters.js";
 import * as featuremaps from "./featuremaps.js";
+import * as reconstructions from "./reconstructions.js";
 import * as phases from "./phases.js";
 import * as activations from "./activations.js";
 
-export const views = [lessons, ledger, nudge, representation, featuremaps, filters, activations, phases];
+export const views = [lessons, ledger, nudge, representation, reconstructions, featuremaps, filters, activations, phases];

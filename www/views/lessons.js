@@ -5,6 +5,7 @@
 // sight with it. Its live line shows the engine's figures for what the text states.
 import { detailsBox, el, num } from "./parts.js";
 import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN } from "./lessons-conv.js";
+import { UCLA_AUTOENCODER } from "./lessons-autoencoder.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -121,6 +122,7 @@ export const LESSONS = {
     play: true,
     figure: (lab) => `Epoch ${lab.epoch()} of 20 · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
+  "ucla-autoencoder": UCLA_AUTOENCODER,
   "linear-collapse": {
     title: "Linear activations collapse",
     text: "Every activation is the identity, so however deep, the network is one affine map a = W* x + b*. The ledger panel below shows W*, b* and that they reproduce every output.",

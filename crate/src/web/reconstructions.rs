@@ -5,9 +5,31 @@
 
 use super::{js_error, Lab};
 use crate::engine::views::reconstructions::{
-    bottleneck_width, mean_error, pca_reconstruction_error, shown_rows, unavailable,
+    bottleneck_width, mean_error, pca_reconstruction_error, shown_rows, unavailable, SHOWN_ROWS,
 };
 use wasm_bindgen::prelude::*;
+
+impl Lab {
+    /// (components, error) of [`Lab::pca_baseline_json`], computed once per lab: the
+    /// data and the split do not change.
+    fn pca_baseline(&mut self) -> Result<(usize, f64), JsError> {
+        let (session, views) = self.session_and_views();
+        let k = bottleneck_width(&session.trainer.net);
+        if let Some((components, e)) = views.pca_error.filter(|&(c, _)| c == k) {
+            return Ok((components, e));
+        }
+        let held_out = if session.val_rows.is_empty() {
+            &session.train_rows
+        } else {
+            &session.val_rows
+        };
+        let (x, _) = session.rows_f64(held_out).map_err(js_error)?;
+        let (train, _) = session.rows_f64(&session.train_rows).map_err(js_error)?;
+        let e = pca_reconstruction_error(train.view(), x.view(), k);
+        views.pca_error = Some((k, e));
+        Ok((k, e))
+    }
+}
 
 #[wasm_bindgen]
 impl Lab {
@@ -20,7 +42,8 @@ impl Lab {
     }
 
     /// Reconstructs the first 8 held-out rows and `selected` with the shown weights;
-    /// returns JSON `{"rows", "errors" (each row's loss), "height", "width",
+    /// returns JSON `{"rows", "selected_added" (whether `selected` follows the held-out
+    /// rows, not being one of the first 8), "errors" (each row's loss), "height", "width",
     /// "held_out" ("validation" or "training": which rows the mean is over),
     /// "mean_error", "pca": {"components", "error"}}`. The pixels are at
     /// `reconstructionsPtr`, `reconstructionsLen` bytes: per row, the input then the
@@ -46,24 +69,26 @@ impl Lab {
             (&session.val_rows, "validation")
         };
         let (x, _) = session.rows_f64(held_out).map_err(js_error)?;
+        let selected_added = rows.len() > SHOWN_ROWS.min(held_out.len());
         let mean = mean_error(&net, x.view()).map_err(js_error)?;
-        let k = bottleneck_width(&net);
-        let pca = match views.pca_error {
-            Some((components, e)) if components == k => e,
-            _ => {
-                let (train, _) = session.rows_f64(&session.train_rows).map_err(js_error)?;
-                let e = pca_reconstruction_error(train.view(), x.view(), k);
-                views.pca_error = Some((k, e));
-                e
-            }
-        };
-        let r = &views.reconstructions;
+        let (k, pca) = self.pca_baseline()?;
+        let r = &self.session_and_views().1.reconstructions;
         Ok(serde_json::json!({
-            "rows": r.rows, "errors": r.errors, "height": r.height, "width": r.width,
+            "rows": r.rows, "selected_added": selected_added, "errors": r.errors, "height": r.height, "width": r.width,
             "held_out": name, "mean_error": mean,
             "pca": {"components": k, "error": pca},
         })
         .to_string())
+    }
+
+    /// PCA's reconstruction error with as many components as the bottleneck has units,
+    /// fitted on the training rows, over the validation rows (the training rows when
+    /// none are held out), as JSON `{"components", "error"}`: the floor of a linear
+    /// autoencoder, which the lesson's figure compares with the validation loss.
+    #[wasm_bindgen(js_name = pcaBaseline)]
+    pub fn pca_baseline_json(&mut self) -> Result<String, JsError> {
+        let (components, error) = self.pca_baseline()?;
+        Ok(serde_json::json!({"components": components, "error": error}).to_string())
     }
 
     /// Pointer to the reconstructions' RGBA pixels (see `reconstructionsUpdate`).

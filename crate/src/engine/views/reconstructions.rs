@@ -10,6 +10,7 @@ use crate::engine::dataset::Dataset;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::loss::Reduction;
 use crate::engine::network::Network;
+use crate::engine::number::Real;
 use ndarray::{Array2, ArrayView2, Axis};
 
 /// Rows shown besides the selected one.
@@ -139,7 +140,7 @@ pub fn mean_error(net: &Network<f64>, x: ArrayView2<f64>) -> Result<f64> {
 
 /// The width of the narrowest layer before the output: the autoencoder's bottleneck,
 /// and the components of the PCA it is compared with.
-pub fn bottleneck_width(net: &Network<f64>) -> usize {
+pub fn bottleneck_width<T: Real>(net: &Network<T>) -> usize {
     let n = net.layers.len().saturating_sub(1);
     net.layers[..n]
         .iter()
