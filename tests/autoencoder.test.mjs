@@ -122,6 +122,17 @@ test("lesson ucla-autoencoder: the tied linear autoencoder comes within 1% of PC
   const model = JSON.parse(await lab(page, (l) => l.exportModel()));
   assert.deepEqual(model.layers.map((l) => l.kind ?? "dense"), ["dense", "tied"]);
   assert.equal(model.layers[1].of, 0);
+  // The diagram reads the tied layer's weights as W^T of layer 0.
+  const [w0, w1, p] = await page.evaluate(() => {
+    const l = window.backpropLab.lab();
+    const m = window.backpropLab.memory.buffer;
+    const a = Array.from(new Float32Array(m, l.weightsPtr(0), 2 * 64));
+    const b = Array.from(new Float32Array(m, l.weightsPtr(1), 64 * 2));
+    return [a, b, l.parameter(1, 5, 1)];
+  });
+  assert.ok(w0.some((v) => v !== 0));
+  for (let j = 0; j < 64; j++) for (let i = 0; i < 2; i++) assert.equal(w1[j * 2 + i], w0[i * 64 + j], `W2[${j}][${i}] = W1[${i}][${j}]`);
+  assert.equal(p, w0[64 + 5], "the tied weight (5, 1) is W1[1][5]");
   await checkAutoencoderLesson(page);
   assert.deepEqual(page.errors, []);
 });
