@@ -48,6 +48,8 @@ test("an autoencoder on the digits learns to give back its input, shown as a pla
   assert.equal(model.layers.at(-1).units, 64, "the output is the 64 pixels");
   assert.equal(model.class_names, undefined);
   assert.deepEqual(JSON.parse(await lab(page, (l) => l.classNames())).length, 10, "the labels stay for colouring");
+  // No confusion matrix: no classes are predicted.
+  await page.waitForFunction(() => document.querySelector("#confusion table") === null, null, { timeout: 5000 });
   // The bottleneck (the last hidden layer, 2 tanh units) as a plane, with its legend.
   await page.locator("#view-representation").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.getElementById("repr-canvas").dataset.mode === "plane", null, { timeout: 10000 });
