@@ -21,13 +21,22 @@ async function digitsAutoencoder() {
   await ready(page);
   await page.selectOption("#data-kind", "digits");
   await page.waitForFunction(() => window.backpropLab.lab().imageShape().length === 2, null, { timeout: 20000 });
-  // Classification first: the view says why there is nothing to reconstruct.
+  // Classification first: the samples carry their predicted class, in class colours 2
+  // (right) and 3 (wrong).
+  await page.waitForTimeout(500);
+  const labelled = await classColoursOn(page, "#plane");
+  assert.ok(labelled[2] + labelled[3] > 0, `predicted classes written on the samples: ${labelled}`);
+  // And the reconstructions view says why there is nothing to reconstruct.
   await page.locator("#view-reconstructions").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.getElementById("recon-hint").textContent.startsWith("No reconstructions"));
   assert.match(await page.textContent("#recon-hint"), /choose the problem type autoencoder \(target = input\)/);
   assert.equal(await page.isHidden("#recon-canvas"), true);
   await page.selectOption("#data-problem", "autoencoder");
   await page.waitForFunction(() => window.backpropLab.lab().reconstructionsUnavailable() === undefined, null, { timeout: 20000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(500);
+  const plain = await classColoursOn(page, "#plane");
+  assert.equal(plain[2] + plain[3], 0, `an autoencoder predicts no class: ${plain}`);
   return page;
 }
 
@@ -48,6 +57,7 @@ test("an autoencoder on the digits learns to give back its input, shown as a pla
   assert.equal(model.layers.at(-1).units, 64, "the output is the 64 pixels");
   assert.equal(model.class_names, undefined);
   assert.deepEqual(JSON.parse(await lab(page, (l) => l.classNames())).length, 10, "the labels stay for colouring");
+  assert.equal(await lab(page, (l) => l.autoencoder()), true);
   // No confusion matrix: no classes are predicted.
   await page.waitForFunction(() => document.querySelector("#confusion table") === null, null, { timeout: 5000 });
   // The bottleneck (the last hidden layer, 2 tanh units) as a plane, with its legend.

@@ -33,6 +33,12 @@ impl Lab {
 
 #[wasm_bindgen]
 impl Lab {
+    /// Whether the targets are the inputs (problem "autoencoder"): the outputs are then
+    /// no classes, though the rows keep theirs for colouring.
+    pub fn autoencoder(&self) -> bool {
+        self.session().autoencoder
+    }
+
     /// Why the reconstructions cannot be shown for this lab (not an autoencoder, or the
     /// rows are not images), or undefined when they can.
     #[wasm_bindgen(js_name = reconstructionsUnavailable)]
