@@ -13,7 +13,8 @@ try {
   await page.waitForFunction(() => window.backpropLab.lab().epoch() >= 40, null, { timeout: 120000 });
   await page.waitForFunction(() => document.querySelector(".lesson-play")?.textContent === "Play");
   await page.locator("#view-representation").scrollIntoViewIfNeeded();
-  await page.waitForTimeout(800);
+  // The plot eases its bounds towards the points: let it settle.
+  await page.waitForTimeout(2500);
   await page.locator("#view-representation").screenshot({ path: out("autoencoder-bottleneck.png") });
   await page.locator("#view-reconstructions").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.getElementById("recon-canvas").dataset.rows === "9");

@@ -314,7 +314,8 @@ function captionText(mode, inputSide) {
     pca: `${name} has ${units} units: the points are projected onto the first two principal components of their activations (${labels.text[0] || "PC 1"}; ${labels.text[1] || "PC 2"}), with axes kept steady from frame to frame.`,
   }[mode] ?? "";
   const morph = inputSide ? " The morph slider is nearer the input space: positions are mostly the inputs'." : "";
-  const text = how + morph;
+  const code = lab.autoencoder() && classCount > 0 ? " An autoencoder trains without the labels: the colours only show where each class lands." : "";
+  const text = how + code + morph;
   if (ui.caption.textContent !== text) ui.caption.textContent = text;
 }
 
