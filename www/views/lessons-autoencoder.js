@@ -21,7 +21,7 @@ export const UCLA_AUTOENCODER = {
     training: { optimizer: "sgd", learning_rate: 0.003, batch_size: 32 },
     view: { stop: "epochs", stop_value: EPOCHS, pace: 7 },
   },
-  select: { layer: 0, unit: 0, input: 0 },
+  select: { layer: 0, unit: 0, input: 36 },
   open: ["view-representation", "view-reconstructions"],
   figure: (lab) => {
     const pca = JSON.parse(lab.pcaBaseline());
