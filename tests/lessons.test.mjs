@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { start, ready } from "./browser/harness.mjs";
 import { LESSONS } from "../www/views/lessons.js";
 import { checkDropoutBatchnorm } from "./browser/dropbn-lesson.mjs";
+import { checkAutoencoderLesson } from "./browser/autoencoder.mjs";
 
 let h;
 before(async () => { h = await start(); });
@@ -233,6 +234,7 @@ const CHECKS = {
     await assertInSight(page, "why-xavier");
   },
   "dropout-batchnorm": checkDropoutBatchnorm,
+  "ucla-autoencoder": checkAutoencoderLesson,
   "bias-trick": async (page) => {
     // The ledger's bias trick is on: [W b] [a; 1] equals the forward pass's z in every
     // layer (tests/phases.test.mjs checks each number).

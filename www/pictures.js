@@ -54,11 +54,12 @@ function status() {
 function confusion() {
   const names = app.classNames;
   const box = $("confusion");
-  if (names.length === 0) {
+  // No classes, or none predicted (an autoencoder's outputs are its inputs): no matrix.
+  const counts = names.length === 0 ? [] : app.lab.confusion();
+  if (counts.length === 0) {
     box.replaceChildren();
     return;
   }
-  const counts = app.lab.confusion();
   const c = names.length;
   const table = document.createElement("table");
   const caption = document.createElement("caption");

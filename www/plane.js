@@ -261,6 +261,7 @@ export class Plane {
     const x = f32(lab.dataPtr(), lab.rows() * d);
     const labels = u32(lab.labelsPtr(), lab.rows());
     const names = JSON.parse(lab.classNames());
+    const reconstructs = lab.autoencoder();
     const cell = this.canvas.width / SAMPLE_GRID;
     const tile = document.createElement("canvas");
     tile.width = w;
@@ -283,6 +284,8 @@ export class Plane {
       const cx = (i % SAMPLE_GRID) * cell;
       const cy = Math.floor(i / SAMPLE_GRID) * cell;
       ctx.drawImage(tile, cx + 4, cy + 4, cell - 8, cell - 8);
+      // An autoencoder predicts no class: its outputs are the pixels again.
+      if (reconstructs) continue;
       const right = predicted[i] === labels[i];
       ctx.fillStyle = right ? classColour(palette, 2) : classColour(palette, 3);
       ctx.fillText(`${names[predicted[i]] ?? predicted[i]}`, cx + 6, cy + cell - 8);

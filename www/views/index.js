@@ -8,8 +8,9 @@ import * as nudge from "./nudge.js";
 import * as representation from "./representation.js";
 import * as filters from "./filters.js";
 import * as featuremaps from "./featuremaps.js";
+import * as reconstructions from "./reconstructions.js";
 import * as phases from "./phases.js";
 import * as activations from "./activations.js";
 import * as compare from "./compare.js";
 
-export const views = [lessons, ledger, nudge, representation, featuremaps, filters, activations, phases, compare];
+export const views = [lessons, ledger, nudge, representation, reconstructions, featuremaps, filters, activations, phases, compare];

@@ -6,6 +6,7 @@
 import { detailsBox, el, num } from "./parts.js";
 import { CMU_CONV_CSV, CMU_CONV_MODEL, CMU_CONV_HIDDEN, CMU_PIXELS } from "./lessons-conv.js";
 import { DROPOUT_BATCHNORM } from "./lessons-dropbn.js";
+import { UCLA_AUTOENCODER } from "./lessons-autoencoder.js";
 
 const CS231N_MODEL = {
   format: "backprop-lab.model", version: 1, input_dim: 2,
@@ -124,6 +125,7 @@ export const LESSONS = {
     figure: (lab) => `Epoch ${lab.epoch()} of 20 · validation accuracy ${fixed(lab.last("val_accuracy"), 3)}`,
   },
   "dropout-batchnorm": DROPOUT_BATCHNORM,
+  "ucla-autoencoder": UCLA_AUTOENCODER,
   "linear-collapse": {
     title: "Linear activations collapse",
     text: "Every activation is the identity, so however deep, the network is one affine map a = W* x + b*. The ledger panel below shows W*, b* and that they reproduce every output.",

@@ -46,6 +46,7 @@ export function mount(container, ctx) {
     "aria-label": "Every data point at its activation vector in the chosen layer, coloured by class; for a 3-unit layer, drag or use the arrow keys to turn it" });
   const exportBtn = el("button", { id: "repr-export", type: "button", text: "Export video" });
   const caption = el("p", { id: "repr-caption", className: "hint" });
+  const legend = el("ul", { id: "repr-legend", className: "repr-legend", "aria-label": "Classes" });
   const note = el("p", { id: "repr-note", className: "hint", "aria-live": "polite" });
   const section = el("section", { id: "view-representation", className: "panel repr view-split-panel", "aria-labelledby": "repr-h" },
     el("h2", { id: "repr-h", text: "Hidden representations" }),
@@ -58,11 +59,12 @@ export function mount(container, ctx) {
           el("label", { className: "check" }, grid, " Warped grid"),
           el("label", { className: "repr-morph" }, "Input space → layer space ", el("span", { className: "repr-range" }, morph, morphOut))),
         caption,
+        legend,
         el("p", { className: "hint", text: "Drag the Timeline at the top of the page to see this layer at any moment of the run, from step 0; Rewatch plays the run back, and Export video records that replay." }),
         el("div", { className: "view-controls repr-history" }, exportBtn),
         note)));
   container.append(section);
-  ui = { section, layerSelect, morph, morphOut, grid, canvas, exportBtn, caption, note, g: canvas.getContext("2d") };
+  ui = { section, layerSelect, morph, morphOut, grid, canvas, exportBtn, caption, legend, note, g: canvas.getContext("2d") };
 
   layerSelect.addEventListener("change", () => {
     layer = Number(layerSelect.value);
@@ -250,6 +252,7 @@ function draw() {
   const mode = labels.mode;
   // Class colours come from the engine (an allocation the first time): fetch them now.
   for (let k = 0; k < Math.max(2, classCount); k++) classColour(ctxRef.state.view.palette, k);
+  showLegend(ctxRef.state.view.palette);
   if (regressionRamp) colourOf(ctxRef.state.view.palette, null, [regressionRamp.lo], 0);
   // Every engine call that may allocate is above; views over memory from here on.
   const dims = lab.reprDims();
@@ -289,6 +292,17 @@ function draw() {
   else setNote("");
 }
 
+/** The classes and their colours (the engine's palette), redrawn when either changes. */
+function showLegend(palette) {
+  const key = `${palette}|${lab.classNames()}`;
+  if (ui.legend.dataset.key === key) return;
+  ui.legend.dataset.key = key;
+  const names = JSON.parse(lab.classNames());
+  ui.legend.replaceChildren(...names.map((name, k) => el("li", {},
+    el("span", { className: "swatch", style: `background: ${classColour(palette, k)}` }), name)));
+  ui.legend.hidden = names.length === 0;
+}
+
 function captionText(mode, inputSide) {
   const sizes = lab.layerSizes();
   const units = sizes[layer + 1];
@@ -300,7 +314,8 @@ function captionText(mode, inputSide) {
     pca: `${name} has ${units} units: the points are projected onto the first two principal components of their activations (${labels.text[0] || "PC 1"}; ${labels.text[1] || "PC 2"}), with axes kept steady from frame to frame.`,
   }[mode] ?? "";
   const morph = inputSide ? " The morph slider is nearer the input space: positions are mostly the inputs'." : "";
-  const text = how + morph;
+  const code = lab.autoencoder() && classCount > 0 ? " An autoencoder trains without the labels: the colours only show where each class lands." : "";
+  const text = how + code + morph;
   if (ui.caption.textContent !== text) ui.caption.textContent = text;
 }
 

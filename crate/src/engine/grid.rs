@@ -20,7 +20,10 @@ pub enum Palette {
     ColorBlind,
 }
 
-const STANDARD: [[u8; 3]; 8] = [
+/// Ten colours a palette, one per class of the digits; more classes cycle.
+const CLASS_COLOURS: usize = 10;
+
+const STANDARD: [[u8; 3]; CLASS_COLOURS] = [
     [245, 147, 34],
     [8, 119, 189],
     [44, 160, 44],
@@ -29,8 +32,11 @@ const STANDARD: [[u8; 3]; 8] = [
     [140, 86, 75],
     [227, 119, 194],
     [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
 ];
-const OKABE_ITO: [[u8; 3]; 8] = [
+/// Okabe and Ito's eight, then a mid grey and a dark purple for the digits' last two.
+const OKABE_ITO: [[u8; 3]; CLASS_COLOURS] = [
     [230, 159, 0],
     [86, 180, 233],
     [0, 158, 115],
@@ -39,6 +45,8 @@ const OKABE_ITO: [[u8; 3]; 8] = [
     [213, 94, 0],
     [204, 121, 167],
     [0, 0, 0],
+    [153, 153, 153],
+    [102, 51, 153],
 ];
 
 impl Palette {
@@ -53,11 +61,11 @@ impl Palette {
         }
     }
 
-    /// RGB of class `k` (cycling after eight).
+    /// RGB of class `k` (cycling after ten).
     pub fn class_rgb(self, k: usize) -> [u8; 3] {
         match self {
-            Palette::Standard => STANDARD[k % 8],
-            Palette::ColorBlind => OKABE_ITO[k % 8],
+            Palette::Standard => STANDARD[k % CLASS_COLOURS],
+            Palette::ColorBlind => OKABE_ITO[k % CLASS_COLOURS],
         }
     }
 
@@ -384,6 +392,17 @@ impl Grid {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn the_ten_digits_get_ten_distinct_colours_in_each_palette() {
+        for p in [Palette::Standard, Palette::ColorBlind] {
+            let c: Vec<[u8; 3]> = (0..10).map(|k| p.class_rgb(k)).collect();
+            for (i, a) in c.iter().enumerate() {
+                assert!(!c[..i].contains(a), "{p:?}: class {i} repeats {a:?}");
+            }
+            assert_eq!(p.class_rgb(10), p.class_rgb(0), "then they cycle");
+        }
+    }
 
     fn values(y: ndarray::Array2<f64>) -> Target {
         Target::Values {

@@ -55,6 +55,9 @@ pub fn load_dataset(
         None => data.target.clone(),
         Some(Problem::Classification) => data.target.as_classes()?,
         Some(Problem::Regression) => data.target.as_values()?,
+        // The targets are the inputs; the data's own classes or values stay to colour
+        // the views.
+        Some(Problem::Autoencoder) => data.target.clone(),
     };
     let data = Dataset { target, ..data };
     if cfg.added.is_empty() && cfg.removed.is_empty() {
@@ -196,8 +199,24 @@ fn generate(cfg: &DataConfig, bytes: Option<&[u8]>) -> Result<Dataset> {
     }
 }
 
-/// The output layer and loss a task gets.
-fn output_and_loss(cfg: &NetConfig, target: &Target) -> (usize, Activation, Loss) {
+/// The output layer and loss a task gets; an autoencoder reconstructs its
+/// `input_dim` inputs with an identity output and mse unless told otherwise, and
+/// refuses the cross-entropy losses, whose targets are classes.
+fn output_and_loss(
+    cfg: &NetConfig,
+    target: &Target,
+    autoencoder: Option<usize>,
+) -> Result<(usize, Activation, Loss)> {
+    if let Some(inputs) = autoencoder {
+        let loss = cfg.loss.unwrap_or(Loss::Mse);
+        if loss.is_cross_entropy() {
+            return Err(EngineError::Model(format!(
+                "an autoencoder's targets are its {inputs} inputs, not classes: choose the loss mse (or auto), not {}",
+                loss.name()
+            )));
+        }
+        return Ok((inputs, cfg.output.unwrap_or(Activation::Identity), loss));
+    }
     let (units, auto_loss) = match target {
         Target::Classes { names, .. } if names.len() <= 2 => (1, Loss::SigmoidCrossEntropy),
         Target::Classes { names, .. } => (names.len(), Loss::SoftmaxCrossEntropy),
@@ -205,14 +224,41 @@ fn output_and_loss(cfg: &NetConfig, target: &Target) -> (usize, Activation, Loss
     };
     let loss = cfg.loss.unwrap_or(auto_loss);
     if loss == Loss::SoftmaxCrossEntropy && units == 1 {
-        return (2, Activation::Identity, loss);
+        return Ok((2, Activation::Identity, loss));
     }
     let activation = match cfg.output {
         Some(a) => a,
         None if loss.is_cross_entropy() || target.class_count().is_none() => Activation::Identity,
         None => Activation::Sigmoid,
     };
-    (units, activation, loss)
+    Ok((units, activation, loss))
+}
+
+/// The output layer: dense, or (`tied`) the transpose of layer 0's weights, which must
+/// then be a dense layer reading as many inputs as the output gives.
+fn output_layer(
+    hidden: &[LayerSpec],
+    input_dim: usize,
+    units: usize,
+    activation: Activation,
+    tied: bool,
+) -> Result<LayerSpec> {
+    if !tied {
+        return Ok(LayerSpec::dense(units, activation));
+    }
+    let why = match hidden.first() {
+        None => "there is no hidden layer to tie to".to_string(),
+        Some(LayerSpec::Dense { .. }) if input_dim == units => {
+            return Ok(LayerSpec::Tied { of: 0, activation });
+        }
+        Some(LayerSpec::Dense { .. }) => format!(
+            "the first layer reads {input_dim} inputs but the output needs {units} units (an autoencoder's output is its input)"
+        ),
+        Some(other) => format!("the first layer is a {} layer, not dense", other.kind()),
+    };
+    Err(EngineError::Model(format!(
+        "network.tied_output (output layer tied to the first layer's weights): {why}"
+    )))
 }
 
 /// A configured dataset, network and trainer, with view buffers.
@@ -232,6 +278,9 @@ pub struct Session {
     pub trainer: Trainer<f32>,
     /// Heatmaps over the input plane (2-D data only).
     pub grid: Option<Grid>,
+    /// The targets are the inputs (problem "autoencoder"); `data.target` then only
+    /// colours the views.
+    pub autoencoder: bool,
     /// What the build could not do as configured (e.g. removed rows that do not
     /// exist), for the page to show.
     pub notes: Vec<String>,
@@ -288,11 +337,22 @@ impl Session {
             let x = transform.apply(train_raw.x.view())?;
             transform.standardizer = Some(Standardizer::fit(x.view()));
         }
-        let (out_units, out_act, loss) = output_and_loss(&config.network, &data.target);
-        let mut layers = config.network.hidden.clone();
-        layers.push(LayerSpec::dense(out_units, out_act));
-        let penalty = config.training.penalty();
         let input_dim = transform.output_dim(data.features());
+        let autoencoder = config.data.problem == Some(Problem::Autoencoder);
+        let (out_units, out_act, loss) = output_and_loss(
+            &config.network,
+            &data.target,
+            autoencoder.then_some(input_dim),
+        )?;
+        let mut layers = config.network.hidden.clone();
+        layers.push(output_layer(
+            &layers,
+            input_dim,
+            out_units,
+            out_act,
+            config.network.tied_output,
+        )?);
+        let penalty = config.training.penalty();
         let arch = Architecture {
             input_dim,
             input_shape: image_input(&data, input_dim),
@@ -310,8 +370,16 @@ impl Session {
             &mut StdRng::seed_from_u64(config.network.seed),
         );
         let rows = |d: &Dataset| -> Result<Rows<f32>> {
+            let x = transform.apply(d.x.view())?.mapv(|v| v as f32);
+            if autoencoder {
+                return Ok(Rows {
+                    y: x.clone(),
+                    x,
+                    labels: None,
+                });
+            }
             Ok(Rows {
-                x: transform.apply(d.x.view())?.mapv(|v| v as f32),
+                x,
                 y: d.target.matrix(out_units)?,
                 labels: match &d.target {
                     Target::Classes { labels, .. } => Some(labels.clone()),
@@ -344,6 +412,7 @@ impl Session {
             transform,
             trainer,
             grid,
+            autoencoder,
             notes: Vec::new(),
             all_x,
             all_trace,
@@ -375,7 +444,8 @@ impl Session {
     /// export reads).
     pub fn model(&self) -> Model {
         let mut model = Model::from_network(self.trainer.net.cast());
-        if let Target::Classes { names, .. } = &self.data.target {
+        // An autoencoder's outputs are the inputs again, not classes.
+        if let (Target::Classes { names, .. }, false) = (&self.data.target, self.autoencoder) {
             model.class_names = Some(names.clone());
         }
         model.feature_names = Some(self.data.feature_names.clone());
@@ -458,6 +528,9 @@ impl Session {
     /// Confusion matrix on the validation rows (the training rows if there are none):
     /// counts[true * C + predicted], or None for regression.
     pub fn confusion(&mut self) -> Option<Vec<u32>> {
+        if self.autoencoder {
+            return None;
+        }
         self.data.target.class_count()?;
         self.predictions();
         let Target::Classes { labels, names } = &self.data.target else {
@@ -514,6 +587,9 @@ impl Session {
         }
         let d = self.data.select(idx);
         let x = self.transform.apply(d.x.view())?;
+        if self.autoencoder {
+            return Ok((x.clone(), x));
+        }
         let y = d.target.matrix(self.trainer.net.output_dim())?;
         Ok((x, y))
     }

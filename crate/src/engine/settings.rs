@@ -158,16 +158,31 @@ pub enum Problem {
     Classification,
     /// A number per point, learnt with a squared error and an identity output.
     Regression,
+    /// The target of every row is the network's own input (as the input transform gives
+    /// it): the network learns to reconstruct what it sees through its narrowest layer.
+    /// Class labels, where the data has them, stay beside the rows to colour the views.
+    Autoencoder,
 }
 
 impl Choice for Problem {
     fn options() -> Vec<Self> {
-        vec![Problem::Classification, Problem::Regression]
+        vec![
+            Problem::Classification,
+            Problem::Regression,
+            Problem::Autoencoder,
+        ]
     }
     fn name(self) -> &'static str {
         match self {
             Problem::Classification => "classification",
             Problem::Regression => "regression",
+            Problem::Autoencoder => "autoencoder",
+        }
+    }
+    fn label(self) -> String {
+        match self {
+            Problem::Autoencoder => "autoencoder (target = input)".into(),
+            other => other.name().into(),
         }
     }
 }
@@ -507,6 +522,10 @@ pub struct NetConfig {
     pub init_std: f64,
     /// Seed of the initial weights.
     pub seed: u64,
+    /// The output layer's weights are the transpose of the first layer's (a tied layer
+    /// with its own biases: the UCLA autoencoder's x-hat = W^T W x), instead of a dense
+    /// layer of its own.
+    pub tied_output: bool,
 }
 
 impl Default for NetConfig {
@@ -520,6 +539,7 @@ impl Default for NetConfig {
             init: InitKind::Xavier,
             init_std: 0.1,
             seed: 1,
+            tied_output: false,
         }
     }
 }
@@ -852,6 +872,7 @@ pub static TABLE: &[Setting] = &[
     Setting { path: "network.reduction", label: "Loss over a batch", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.network.reduction) },
     Setting { path: "network.init", label: "Initialiser", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.network.init) },
     Setting { path: "network.init_std", label: "Init std (constant: value)", kind: float(1e-6, 10.0), field: |s| Field::Float(&mut s.session.network.init_std) },
+    Setting { path: "network.tied_output", label: "Output layer: tied to the first layer's weights (W^T)", kind: Kind::Bool, field: |s| Field::Bool(&mut s.session.network.tied_output) },
     Setting { path: "network.seed", label: "Weight seed", kind: int(0, SEED_MAX), field: |s| Field::Int(&mut s.session.network.seed) },
     Setting { path: "training.optimizer", label: "Optimiser", kind: Kind::Choice, field: |s| Field::Choice(&mut s.session.training.optimizer) },
     Setting { path: "training.learning_rate", label: "Learning rate", kind: float(0.0, 1000.0), field: |s| Field::Float(&mut s.session.training.learning_rate) },
@@ -1767,7 +1788,7 @@ mod tests {
         let e = strict_error(json!({"data": {"problem": "ranking"}}));
         assert!(
             e.contains(
-                "data.problem (problem type); allowed: one of auto, classification, regression"
+                "data.problem (problem type); allowed: one of auto, classification, regression, autoencoder"
             ),
             "{e}"
         );

@@ -21,6 +21,9 @@ pub struct Lab {
     raw_x: Vec<f32>,
     point_rgb: Vec<u8>,
     views: crate::engine::views::ViewState,
+    /// The transposed W a tied layer borrows, as `weightsPtr` last copied it (its
+    /// capacity allocated with the lab).
+    tied_weights: Vec<f32>,
     pub(super) shown: Option<ShownMoment>,
     notes: Vec<String>,
     /// The cost of hand-edited weights (see `setParameter`).
@@ -66,6 +69,16 @@ impl Lab {
             train_mask[r] = 1;
         }
         let raw_x = d.x.iter().map(|&v| v as f32).collect();
+        // Room for the largest W a tied layer borrows, so that `weightsPtr` never
+        // allocates (and never moves the views the page holds over memory).
+        let net = &session.trainer.net;
+        let tied_len = net
+            .layers
+            .iter()
+            .filter_map(|l| l.ties())
+            .map(|of| net.layers[of].weights().len())
+            .max()
+            .unwrap_or(0);
         Ok(Lab {
             session,
             labels,
@@ -73,6 +86,7 @@ impl Lab {
             raw_x,
             point_rgb: Vec::new(),
             views: Default::default(),
+            tied_weights: Vec::with_capacity(tied_len),
             shown: None,
             notes,
             edited: None,
@@ -221,15 +235,24 @@ impl Lab {
             .collect()
     }
 
-    /// Pointer to layer `l`'s weights, f32 row-major (units, fan_in).
+    /// Pointer to layer `l`'s weights, f32 row-major (units, fan_in). For a tied layer,
+    /// the transpose of the W it borrows, copied (so the diagram draws the weights that
+    /// layer applies).
     #[wasm_bindgen(js_name = weightsPtr)]
-    pub fn weights_ptr(&self, l: usize) -> *const f32 {
-        self.session
-            .trainer
-            .net
-            .layers
-            .get(l)
-            .map_or(std::ptr::null(), |layer| layer.weights().as_ptr())
+    pub fn weights_ptr(&mut self, l: usize) -> *const f32 {
+        let net = &self.session.trainer.net;
+        let Some(layer) = net.layers.get(l) else {
+            return std::ptr::null();
+        };
+        match layer.ties() {
+            Some(of) => {
+                self.tied_weights.clear();
+                self.tied_weights
+                    .extend(net.layers[of].weights().t().iter().copied());
+                self.tied_weights.as_ptr()
+            }
+            None => layer.weights().as_ptr(),
+        }
     }
 
     /// Pointer to layer `l`'s biases, f32.
@@ -249,9 +272,13 @@ impl Lab {
         let Some(l) = self.session.trainer.net.layers.get(layer) else {
             return f64::NAN;
         };
-        let value = match usize::try_from(input) {
-            Ok(i) => l.weights().get((unit, i)).copied(),
-            Err(_) => l.biases().get(unit).copied(),
+        let value = match (usize::try_from(input), l.ties()) {
+            (Ok(i), Some(of)) => self.session.trainer.net.layers[of]
+                .weights()
+                .get((i, unit))
+                .copied(),
+            (Ok(i), None) => l.weights().get((unit, i)).copied(),
+            (Err(_), _) => l.biases().get(unit).copied(),
         };
         value.map_or(f64::NAN, f64::from)
     }

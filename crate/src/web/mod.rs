@@ -10,6 +10,7 @@ mod edit;
 mod featuremaps;
 mod inspect;
 mod lab;
+mod reconstructions;
 mod timeline;
 mod trainer;
 mod views;
