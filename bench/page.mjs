@@ -7,6 +7,7 @@ import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backpr
 // simd128 build, so both builds are timed side by side where relaxed SIMD runs.
 import initPlain, * as plain from "./pkg/backprop_lab.js?plain";
 import { moduleFile, relaxedSimd } from "../www/simd.js";
+import { convnetConvModel, readConvnet, tfConvModel } from "./conv.mjs";
 
 const wasm = await init({ module_or_path: new URL(`./pkg/${moduleFile}`, import.meta.url) });
 await initPlain({ module_or_path: new URL("./pkg/backprop_lab_bg.wasm", import.meta.url) });
@@ -40,6 +41,23 @@ const WORKLOADS = {
     },
     bytes: () => digits,
     learnEpochs: 5,
+  },
+  W4: {
+    config: {
+      data: { kind: "digits", validation: 0, seed: 1 },
+      features: { derived: [], standardize: false },
+      network: {
+        hidden: [
+          { kind: "conv2d", filters: 8, kernel: [3, 3], stride: 1, pad: 1, activation: "relu" },
+          { kind: "maxpool2d", size: 2, stride: 2 },
+          { kind: "flatten" },
+        ],
+        output: "identity", loss: "softmax_cross_entropy", init: "he", seed: 1,
+      },
+      training: { optimizer: "sgd", learning_rate: 0.05, batch_size: 32, l2: 0, lr_decay: 1, shuffle: true },
+    },
+    bytes: () => digits,
+    learnEpochs: 3,
   },
 };
 
@@ -96,8 +114,9 @@ function prepare(w) {
   const labels = Uint32Array.from(new Uint32Array(wasm.memory.buffer, lab.labelsPtr(), rows));
   const model = JSON.parse(lab.exportModel());
   lab.free();
+  const image = model.input_shape ? readConvnet(model, model.input_shape) : null;
   let fanIn = f;
-  const layers = model.layers.map((l) => {
+  const layers = image ? [] : model.layers.map((l) => {
     const layer = {
       units: l.units,
       fanIn,
@@ -108,14 +127,14 @@ function prepare(w) {
     fanIn = l.units;
     return layer;
   });
-  const k = fanIn;
+  const k = image ? image.units : fanIn;
   const y = new Float32Array(rows * k);
   for (let r = 0; r < rows; r++) {
     if (k === 1) y[r] = labels[r];
     else y[r * k + labels[r]] = 1;
   }
   prepared[w] = {
-    name: w, rows, f, k, x, y, labels, layers,
+    name: w, rows, f, k, x, y, labels, layers, image,
     loss: spec.config.network.loss,
     lr: spec.config.training.learning_rate,
     batch: spec.config.training.batch_size,
@@ -127,7 +146,9 @@ function prepare(w) {
 function summary(p) {
   return {
     rows: p.rows, inputs: p.f, outputs: p.k, loss: p.loss, learningRate: p.lr, batch: p.batch,
-    layers: p.layers.map((l) => `${l.units} ${l.activation}`),
+    layers: p.image
+      ? [`conv ${p.image.F}x${p.image.KH}x${p.image.KW} ${p.image.activation}`, `maxpool ${p.image.poolSize}`, `${p.image.units} ${p.image.outputActivation}`]
+      : p.layers.map((l) => `${l.units} ${l.activation}`),
     learnEpochs: p.learnEpochs,
   };
 }
@@ -339,10 +360,11 @@ function brainModel(p, lib) {
   };
 }
 
+const CONV_HELPERS = { rng, shuffle };
 const PEERS = {
   "tfjs-wasm": { make: tfModel, setup: () => useTf("wasm") },
-  "tfjs-cpu": { make: tfModel, setup: () => useTf("cpu") },
-  convnetjs: { make: convnetModel, setup: async () => {} },
+  "tfjs-cpu": { make: (p) => (p.image ? tfConvModel(p, tf, CONV_HELPERS) : tfModel(p)), setup: () => useTf("cpu") },
+  convnetjs: { make: (p) => (p.image ? convnetConvModel(p, convnetjs, CONV_HELPERS) : convnetModel(p)), setup: async () => {} },
   brainjs: { make: (p) => brainModel(p, brain), setup: async () => {} },
   "brainjs-1": { make: (p) => brainModel(p, brain1), setup: async () => {} },
 };

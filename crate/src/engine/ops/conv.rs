@@ -4,8 +4,11 @@
 //! Both steps go through im2col onto [`gemm_abt`]: for each example the patches are laid
 //! out as a (positions, C * KH * KW) matrix, so that z = W cols^T is one product with W
 //! seen as an (F, C * KH * KW) matrix, and z comes out channel-major (F x OH x OW), the
-//! layout a following flatten reads as numpy's reshape does.
+//! layout a following flatten reads as numpy's reshape does. That per-example form is
+//! the reference (f64, and the scalar kernel); with the simd kernel, on a type whose
+//! lanes pay (f32), a mini-batch goes through [`super::conv_batch`] as one product.
 
+use super::conv_batch::Geometry;
 use super::operation::{Operation, Outputs, ParamSpec, Pass, Role, Saved, Shape, Tensor};
 use crate::engine::activation::Activation;
 use crate::engine::error::{EngineError, Result};
@@ -13,6 +16,7 @@ use crate::engine::flat::{flat, flat_mut};
 use crate::engine::limits;
 use crate::engine::number::gemm_abt::gemm_abt;
 use crate::engine::number::kernel::{transpose, Kernel};
+use crate::engine::number::lanes::Lanes;
 use crate::engine::number::Real;
 use ndarray::{Array1, Array4};
 use serde_json::{json, Map, Value};
@@ -129,6 +133,23 @@ impl<T: Real> Conv2d<T> {
     pub fn output_hw(&self) -> (usize, usize) {
         self.out_hw()
             .expect("the geometry was checked when the layer was made")
+    }
+
+    /// The shapes [`super::conv_batch`] works on.
+    pub(super) fn geometry(&self) -> Geometry {
+        Geometry {
+            input: self.input,
+            filters: self.filters(),
+            kernel: self.kernel(),
+            stride: self.stride,
+            pad: self.pad,
+            output: self.output_hw(),
+        }
+    }
+
+    /// Whether a pass takes [`super::conv_batch`]'s batched product.
+    fn batched(kernel: Kernel) -> bool {
+        kernel == Kernel::Simd && T::Lanes::PAY
     }
 
     /// Values per patch: C * KH * KW.
@@ -264,13 +285,35 @@ impl<T: Real> Operation<T> for Conv2d<T> {
         }
     }
     /// Per example: the patches (positions x patch), their transpose, delta^T, W^T and
-    /// the patches' gradient.
-    fn scratch_len(&self, _rows: usize) -> usize {
+    /// the patches' gradient; or a chunk of the batched path's, whichever is larger (the
+    /// kernel is the pass's).
+    fn scratch_len(&self, rows: usize) -> usize {
         let (oh, ow) = self.output_hw();
         let (positions, patch, f) = (oh * ow, self.patch(), self.filters());
-        3 * positions * patch + positions * f + patch * f
+        let per_example = 3 * positions * patch + positions * f + patch * f;
+        per_example.max(if T::Lanes::PAY {
+            self.geometry().scratch_len(rows)
+        } else {
+            0
+        })
     }
     fn forward(&self, pass: Pass<T>, input: &[T], n: usize, out: Outputs<T>, scratch: &mut [T]) {
+        if Self::batched(pass.kernel) {
+            let (w, b) = (flat(&self.w), flat(&self.b));
+            let g = self.geometry();
+            g.forward(
+                pass.kernel,
+                w,
+                b,
+                self.activation,
+                input,
+                n,
+                out.z,
+                out.a,
+                scratch,
+            );
+            return;
+        }
         let (oh, ow) = self.output_hw();
         let (positions, patch, f) = (oh * ow, self.patch(), self.filters());
         let cols = &mut scratch[..positions * patch];
@@ -301,9 +344,23 @@ impl<T: Real> Operation<T> for Conv2d<T> {
         let [dw, db] = grads else {
             unreachable!("a convolution has two parameters");
         };
+        self.activation.scale_by_derivative(saved.z, saved.a, delta);
+        if Self::batched(pass.kernel) {
+            self.geometry().backward(
+                pass.kernel,
+                flat(&self.w),
+                saved.input,
+                n,
+                delta,
+                &mut dw.values,
+                &mut db.values,
+                d_input,
+                scratch,
+            );
+            return;
+        }
         let (oh, ow) = self.output_hw();
         let (positions, patch, f) = (oh * ow, self.patch(), self.filters());
-        self.activation.scale_by_derivative(saved.z, saved.a, delta);
         let (cols, rest) = scratch.split_at_mut(positions * patch);
         let (cols_t, rest) = rest.split_at_mut(positions * patch);
         let (d_cols, rest) = rest.split_at_mut(positions * patch);

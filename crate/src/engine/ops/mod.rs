@@ -8,6 +8,7 @@
 
 pub mod batchnorm;
 pub mod conv;
+pub mod conv_batch;
 pub mod dense;
 pub mod dropout;
 pub mod flatten;
