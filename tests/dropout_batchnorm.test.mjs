@@ -42,6 +42,26 @@ test("without dropout or batch norm the button is disabled and says why", async 
   await page.context().close();
 });
 
+test("on 2-D data the editor adds dropout and batch norm between dense layers, and the image kinds say why they cannot", async () => {
+  const page = await h.newPage({ viewport: VIEWPORT });
+  await page.goto(h.url);
+  await ready(page);
+  const options = await page.$$eval("#add-kind option", (os) => os.map((o) => [o.value, o.disabled, o.textContent]));
+  assert.deepEqual(options.filter(([, off]) => off).map(([v]) => v), ["conv2d", "maxpool2d", "flatten"]);
+  assert.ok(options.every(([v, off, text]) => !off || text.endsWith("(image data only)")), JSON.stringify(options));
+  for (const kind of ["batchnorm", "dropout"]) {
+    await page.selectOption("#add-kind", kind);
+    await page.click("#add-layer");
+    await page.waitForFunction((k) => window.backpropLab.state().network.hidden.some((l) => l.kind === k), kind);
+  }
+  await page.waitForFunction(() => document.getElementById("layer-shapes").textContent === "Shapes: 2 → 4 → 2 → 2 → 2 → 1");
+  await openCompare(page);
+  await page.waitForFunction(() => !document.getElementById("compare-run").disabled);
+  assert.match(await page.textContent("#compare-reason"), /Variants: as built, without dropout, without batch norm, without either\./);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("the comparison overlays the variants' curves in their colours and keeps the user's run", async () => {
   const page = await h.newPage({ viewport: VIEWPORT });
   await page.goto(h.url);

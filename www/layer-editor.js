@@ -1,8 +1,8 @@
-// The network editor's image layers: for image data (the digits, a CSV with `# image:`)
-// the "Add layer" menu offers convolution, max pool, flatten, dropout and batch norm
-// beside dense, each row edits its kind's settings (written as the model file writes
-// them, `{"kind": "conv2d", ...}`), and a line shows the shapes the engine built
-// ("1×8×8 → 8×8×8 → 8×4×4 → 128 → 10"). A combination the engine refuses is said by
+// The network editor's layers beyond dense: the "Add layer" menu offers dropout and
+// batch norm for any data, and convolution, max pool and flatten for image data (the
+// digits, a CSV with `# image:`); each row edits its kind's settings (written as the
+// model file writes them, `{"kind": "conv2d", ...}`), and a line shows the shapes the
+// engine built ("1×8×8 → 8×8×8 → 8×4×4 → 128 → 10"). A combination the engine refuses is said by
 // the build's message, naming the layer, and the last good network is kept.
 import { app, $ } from "./app.js";
 
@@ -94,15 +94,24 @@ export const title = (layer, i) => {
   return layer.kind && layer.kind !== "dense" ? `${i + 1}. ${label}` : `Hidden ${i + 1}`;
 };
 
-/** Shows the add menu for image data and the built network's shapes. */
+/** The kinds that read an image's channels and rows; other data cannot have them. */
+const IMAGE_ONLY = new Set(["conv2d", "maxpool2d", "flatten"]);
+
+/** Fills the add menu (dropout and batch norm for any data, the image kinds for images
+ * only, the others disabled with the reason) and the built network's shapes. */
 export function renderShapes() {
   const menu = $("add-kind");
   const line = $("layer-shapes");
   const images = imageData();
-  menu.hidden = !images;
-  if (!images) menu.value = "dense";
-  line.hidden = !images;
-  if (!images) return;
+  for (const option of menu.options) {
+    const off = !images && IMAGE_ONLY.has(option.value);
+    option.disabled = off;
+    option.textContent = `${KINDS.find(([k]) => k === option.value)[1]}${off ? " (image data only)" : ""}`;
+  }
+  if (menu.selectedOptions[0]?.disabled) menu.value = "dense";
+  menu.hidden = app.lab == null;
+  line.hidden = app.lab == null;
+  if (app.lab == null) return;
   const { layers, text } = JSON.parse(app.lab.layerShapes());
   line.textContent = `Shapes: ${text}`;
   line.title = layers.map((s) => `${s.kind} ${s.shape.join("×")}`).join(", ");

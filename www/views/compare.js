@@ -154,7 +154,7 @@ function checkVariants(lab) {
   else ui.start.dataset.reason = "none";
   ui.reason.textContent = ok
     ? `Variants: ${labels.join(", ")}.`
-    : "This network has no dropout or batch-norm layer: add one to compare with and without it (for image data such as the digits, the network editor's Add layer menu has both; the lesson \"UCLA: dropout and batch norm\" builds such a net).";
+    : "This network has no dropout or batch-norm layer: add one to compare with and without it (the network editor's Add layer menu has both; the lesson \"UCLA: dropout and batch norm\" builds such a net).";
   ui.start.disabled = !ok || (run != null && !comparison.finished && worker != null);
 }
 
