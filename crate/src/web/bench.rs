@@ -10,7 +10,6 @@ use crate::engine::dataset::Target;
 use crate::engine::network::Network;
 use crate::engine::number::gemm_abt::gemm_abt;
 use crate::engine::number::kernel::Kernel;
-use crate::engine::number::row_blocks::on_pool;
 use crate::engine::session::{Session, SessionConfig};
 use crate::engine::train::{evaluate, Rows, Trainer};
 use crate::engine::{EngineError, Real};
@@ -222,8 +221,7 @@ pub fn bench_epochs(
     seconds: f64,
     data: Option<Vec<u8>>,
 ) -> std::result::Result<f64, JsError> {
-    on_pool(|| epochs_per_second(config_json, precision, seconds, data.as_deref()))
-        .map_err(js_error)
+    epochs_per_second(config_json, precision, seconds, data.as_deref()).map_err(js_error)
 }
 
 /// Trains a Lab configuration for `epochs` epochs in `precision` and returns
@@ -236,14 +234,14 @@ pub fn bench_learning(
     epochs: u32,
     data: Option<Vec<u8>>,
 ) -> std::result::Result<Vec<f64>, JsError> {
-    on_pool(|| learning_check(config_json, precision, epochs, data.as_deref())).map_err(js_error)
+    learning_check(config_json, precision, epochs, data.as_deref()).map_err(js_error)
 }
 
 /// GFLOP/s of repeated n x n matrix products for `seconds`; `variant` is "f32-simd",
 /// "f32-scalar" or "f64" (the engine's layer kernel), "f32" or "f64-ndarray" (ndarray).
 #[wasm_bindgen(js_name = benchMatmul)]
 pub fn bench_matmul(n: usize, variant: &str, seconds: f64) -> std::result::Result<f64, JsError> {
-    on_pool(|| matmul_gflops(n, variant, seconds)).map_err(js_error)
+    matmul_gflops(n, variant, seconds).map_err(js_error)
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! back snapshots and timeline updates, whose layouts only Rust reads.
 
 use super::js_error;
-use crate::engine::number::row_blocks::on_pool;
 use crate::engine::seed;
 use crate::engine::train;
 use wasm_bindgen::prelude::*;
@@ -29,15 +28,13 @@ impl Trainer {
     /// Runs `n` steps. Throws "training diverged: ..." with the likely cause, keeping
     /// the weights the guard left (see `restoreCheckpoint`).
     pub fn step(&mut self, n: u32) -> Result<(), JsError> {
-        let inner = &mut self.inner;
-        on_pool(|| inner.run(u64::from(n))).map_err(js_error)
+        self.inner.run(u64::from(n)).map_err(js_error)
     }
 
     /// Runs to the end of the current epoch.
     #[wasm_bindgen(js_name = runEpoch)]
     pub fn run_epoch(&mut self) -> Result<(), JsError> {
-        let inner = &mut self.inner;
-        on_pool(|| inner.run_epoch()).map_err(js_error)
+        self.inner.run_epoch().map_err(js_error)
     }
 
     /// Counters, weights and (when asked) history, for the page's `Lab.showSnapshot`.

@@ -41,18 +41,6 @@ pub fn for_row_blocks<T: Send>(
     f(0, n, c);
 }
 
-/// Runs `f` on a thread of the pool (with the `threads` feature), so that the products it
-/// splits hand their blocks to the pool's other threads by work stealing: called from
-/// outside the pool, every split product would queue its blocks and wait for them to be
-/// picked up. Without the feature, `f` runs here.
-pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    #[cfg(feature = "threads")]
-    let r = rayon::scope(|_| f());
-    #[cfg(not(feature = "threads"))]
-    let r = f();
-    r
-}
-
 #[cfg(all(test, feature = "threads"))]
 mod tests {
     use super::super::gemm_abt::{gemm_abt, gemm_abt_lanes};
