@@ -8,10 +8,15 @@ import init, { Lab, benchEpochs, benchLearning, benchMatmul } from "./pkg/backpr
 import initPlain, * as plain from "./pkg/backprop_lab.js?plain";
 import { moduleFile, relaxedSimd } from "../www/simd.js";
 import { convnetConvModel, readConvnet, tfConvModel } from "./conv.mjs";
+import { threadedEngine } from "./threads.mjs";
 
 const wasm = await init({ module_or_path: new URL(`./pkg/${moduleFile}`, import.meta.url) });
 await initPlain({ module_or_path: new URL("./pkg/backprop_lab_bg.wasm", import.meta.url) });
 const OUR_API = { benchEpochs, benchLearning, benchMatmul };
+// The threaded build (relaxed SIMD, like the page's) on pools of one and two threads.
+const threaded = [threadedEngine(1), threadedEngine(2)];
+const poolSizes = await Promise.all(threaded.map((t) => t.ready));
+if (poolSizes.join() !== "1,2") throw new Error(`the threaded build's pools have ${poolSizes} threads, not 1 and 2`);
 const digits = new Uint8Array(await (await fetch("../www/data/digits.bin")).arrayBuffer());
 
 /** The workloads: the Lab configuration our engine trains; the peers copy its data. */
@@ -66,12 +71,15 @@ const WORKLOADS = {
 const OURS = {
   "ours-f32-simd": { precision: "f32", kernel: "simd", matmul: "f32-simd" },
   "ours-f32-simd128": { precision: "f32", kernel: "simd", matmul: "f32-simd", api: plain },
+  "ours-f32-threads-1": { precision: "f32", kernel: "simd", matmul: "f32-simd", api: threaded[0] },
+  "ours-f32-threads-2": { precision: "f32", kernel: "simd", matmul: "f32-simd", api: threaded[1] },
   "ours-f32-scalar": { precision: "f32", kernel: "scalar", matmul: "f32-scalar" },
   "ours-f64": { precision: "f64", kernel: null, matmul: "f64" },
   "ours-f32-ndarray": { precision: "f32", kernel: null, matmul: "f32" },
 };
 
-/** The module an engine of ours runs in: the page's build, or the plain simd128 one. */
+/** The module an engine of ours runs in: the page's build, the plain simd128 one or the
+ * threaded one (whose calls return promises). */
 const ours = (engine) => OURS[engine].api ?? OUR_API;
 
 function ourConfig(w, engine) {
@@ -184,12 +192,17 @@ function score(p, out, kind, lossName) {
 
 let tfReady = false;
 let tfBackend = null;
+const TF_THREADS = Number(new URLSearchParams(location.search).get("tfjs-threads") ?? 1);
+
 async function useTf(backend) {
   if (!tfReady) {
     tf.removeBackend("webgl");
     tf.enableProdMode();
     tf.wasm.setWasmPaths(new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", location.href).href);
-    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    // One thread unless the page is opened with ?tfjs-threads=N (bench/run.mjs opens a
+    // second page for TF.js on two threads: its backend reads the count once).
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", TF_THREADS > 1);
+    if (TF_THREADS > 1) tf.wasm.setThreadsCount(TF_THREADS);
     tfReady = true;
   }
   if (tfBackend !== backend) {
@@ -401,7 +414,7 @@ async function run(w, engine, seconds) {
 async function learn(w, engine) {
   const p = prepared[w];
   if (OURS[engine]) {
-    const [before, after, accuracy] = ours(engine).benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
+    const [before, after, accuracy] = await ours(engine).benchLearning(ourConfig(w, engine), OURS[engine].precision, p.learnEpochs, WORKLOADS[w].bytes());
     return { before, after, accuracy, epochs: p.learnEpochs, loss: p.loss };
   }
   const peer = PEERS[engine];

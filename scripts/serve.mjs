@@ -21,8 +21,14 @@ const TYPES = {
   ".csv": "text/csv; charset=utf-8",
 };
 
-/** Starts the server; resolves to { url, close }. Port 0 picks a free port. */
-export function serve(port = 8000) {
+/** Starts the server; resolves to { url, close }. Port 0 picks a free port. With
+ * `isolated` (the default) every response carries COOP same-origin and COEP
+ * require-corp, so the page is cross-origin isolated and trains on the threaded module;
+ * without, the page falls back to the single-threaded one (tests/threads.test.mjs). */
+export function serve(port = 8000, { isolated = true } = {}) {
+  const isolation = isolated
+    ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
+    : {};
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -32,8 +38,7 @@ export function serve(port = 8000) {
       const body = await readFile(file);
       res.writeHead(200, {
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cross-Origin-Embedder-Policy": "require-corp",
+        ...isolation,
         "Cache-Control": "no-cache",
       });
       res.end(body);

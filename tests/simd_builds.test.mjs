@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { start, ready } from "./browser/harness.mjs";
 
 let h;
-before(async () => { h = await start(); });
+// Served without COOP/COEP: the page's own two builds, not the threaded module that an
+// isolated page's training worker fetches beside them (tests/threads.test.mjs).
+before(async () => { h = await start({ isolated: false }); });
 after(async () => { await h?.close(); });
 
 /** Opens the lab page, recording which engine file it fetched. */

@@ -1,14 +1,25 @@
 // Loads the wasm module once and offers typed-array views over its memory. Views must
 // be made afresh after any engine call that may allocate (memory growth detaches them).
 import init, * as api from "./pkg/backprop_lab.js";
-import { moduleFile, relaxedSimd } from "./simd.js";
+import { moduleFile, relaxedSimd, trainingFiles, trainingThreads } from "./simd.js";
 
 export { relaxedSimd };
 
-/** The compiled engine (the relaxed-SIMD build where the browser has it, see simd.js),
- * shared with the training worker so it is compiled once and both run the same build. */
-export const module = await WebAssembly.compileStreaming(fetch(new URL(`./pkg/${moduleFile}`, import.meta.url)));
-export const wasm = await init({ module_or_path: module });
+const compile = (file) => WebAssembly.compileStreaming(fetch(new URL(`./pkg/${file}`, import.meta.url)));
+const [compiled, threaded] = await Promise.all([compile(moduleFile), trainingThreads ? compile(trainingFiles.wasm) : null]);
+
+/** What the training worker runs: the threaded module, its glue and its pool's size
+ * where the page is cross-origin isolated, else the page's own module, compiled once
+ * for both. */
+export const trainingEngine = {
+  module: threaded ?? compiled,
+  glue: new URL(`./pkg/${trainingFiles.glue}`, import.meta.url).href,
+  threads: trainingThreads,
+};
+/** The page's engine (the relaxed-SIMD build where the browser has it, see simd.js),
+ * compiled once for the page and the comparison's worker. */
+export const module = compiled;
+export const wasm = await init({ module_or_path: compiled });
 export const { Lab, evaluate, gradientCheck, Overlay } = api;
 export const encodeLink = api.encodeLink;
 export const decodeLink = api.decodeLink;

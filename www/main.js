@@ -2,7 +2,7 @@
 // session; training runs in a worker (www/training-worker.js) on a Trainer grown from
 // the Lab's seed, and each frame shows what it sent back and redraws what changed
 // (www/pictures.js), at most 30 times a second while training.
-import { wasm, module, lastPanic, relaxedSimd } from "./engine.js";
+import { wasm, trainingEngine, lastPanic, relaxedSimd } from "./engine.js";
 import { app, $ } from "./app.js";
 import { TrainingWorker } from "./training.js";
 import { Timeline } from "./timeline.js";
@@ -42,7 +42,7 @@ window.addEventListener("unhandledrejection", (e) => {
   if (e.reason instanceof WebAssembly.RuntimeError) engineCrashed(e.reason);
 });
 
-app.trainer = new TrainingWorker(module, (e) => onTrainerEvent(e, engineCrashed));
+app.trainer = new TrainingWorker(trainingEngine, (e) => onTrainerEvent(e, engineCrashed));
 app.timeline = new Timeline({ pause: () => app.playing && setPlaying(false), redraw: app.redraw });
 app.controls = bindControls(() => app.state, onChange);
 
@@ -129,6 +129,8 @@ window.backpropLab = {
   memory: wasm.memory,
   /** The engine build running here (www/simd.js). */
   simd: relaxedSimd ? "relaxed" : "simd128",
+  /** Threads the training worker runs on (1: the single-threaded module). */
+  threads: () => app.trainer.threads,
   stats: () => ({ ...app.stats, epoch: app.lab?.epoch() ?? 0, steps: app.lab?.steps() ?? 0 }),
   lab: () => app.lab,
   state: () => app.state,

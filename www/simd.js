@@ -16,3 +16,22 @@ export const relaxedSimd = WebAssembly.validate(RELAXED_PROBE);
 
 /** The file name of the engine's module for this browser, in a pkg directory. */
 export const moduleFile = relaxedSimd ? "backprop_lab_relaxed_bg.wasm" : "backprop_lab_bg.wasm";
+
+/** Most threads the training worker's pool gets: the products it splits stop paying
+ * beyond a few blocks. */
+const MAX_THREADS = 4;
+
+/** Threads for training: where the page is cross-origin isolated (shared memory is
+ * allowed; scripts/serve.mjs sends COOP and COEP) and the browser has relaxed SIMD (the
+ * threaded module is built with it), the training worker runs the threaded module on a
+ * pool of this many Web Workers; 0 elsewhere, and it runs `moduleFile`. */
+export const trainingThreads =
+  globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === "function" && relaxedSimd
+    ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 2))
+    : 0;
+
+/** The training worker's module and its JavaScript glue, in a pkg directory: the
+ * threaded build has its own glue (it imports a shared memory and starts the pool). */
+export const trainingFiles = trainingThreads
+  ? { wasm: "threads/backprop_lab_bg.wasm", glue: "threads/backprop_lab.js" }
+  : { wasm: moduleFile, glue: "backprop_lab.js" };

@@ -2,7 +2,10 @@
 // session) writes, so the page's frame loop only draws; the page's Lab shows what it
 // sends back: snapshots (counters and weights as they change, the history every
 // HISTORY_MS) and timeline updates, whose layouts only the engine reads.
-import init, { Trainer, lastPanic } from "./pkg/backprop_lab.js";
+// The engine's glue comes with the init message: the threaded module's (its training
+// splits big products between a pool of Web Workers) or the page's own.
+let Trainer = null;
+let lastPanic = () => null;
 
 /** Milliseconds of training before the worker yields to the page's messages. */
 const SLICE_MS = 8;
@@ -138,9 +141,12 @@ function once(train) {
 }
 
 const handlers = {
-  async init({ module }) {
-    await init({ module_or_path: module });
-    postMessage({ type: "ready" });
+  async init({ module, glue, threads }) {
+    const api = await import(glue);
+    await api.default({ module_or_path: module });
+    if (threads > 0) await api.initThreadPool(threads);
+    ({ Trainer, lastPanic } = api);
+    postMessage({ type: "ready", threads: api.trainingThreads() });
   },
   seed({ seed, gen: g }) {
     run = null;

@@ -4,9 +4,9 @@
 // every timeline update in order, until the next frame shows them in the page's Lab.
 
 export class TrainingWorker {
-  /** Starts the worker on the page's compiled engine; `events` receives "stopped",
-   * "diverged" and "failed" messages of the current generation. */
-  constructor(module, events) {
+  /** Starts the worker on `engine` (engine.js's trainingEngine); `events` receives
+   * "stopped", "diverged" and "failed" messages of the current generation. */
+  constructor(engine, events) {
     this.gen = 0;
     this.events = events;
     /** Newest snapshot with the history, and a newer one without it (or null). */
@@ -20,11 +20,16 @@ export class TrainingWorker {
     this.ready = new Promise((resolve, reject) => {
       this.worker.onerror = (e) => reject(new Error(e.message || "the training worker did not start"));
       this.worker.onmessage = ({ data }) => {
-        if (data.type === "ready") resolve();
+        if (data.type === "ready") {
+          this.threads = data.threads;
+          resolve();
+        }
         else this.receive(data);
       };
     });
-    this.worker.postMessage({ type: "init", module });
+    /** Threads the worker trains on, once ready (1 without the threaded module). */
+    this.threads = 0;
+    this.worker.postMessage({ type: "init", ...engine });
   }
 
   receive(data) {

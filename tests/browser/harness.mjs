@@ -6,9 +6,10 @@ import { serve } from "../../scripts/serve.mjs";
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** Starts a server and a browser; returns { url, browser, newPage, close }. */
-export async function start() {
-  const server = await serve(0);
+/** Starts a server and a browser; returns { url, browser, newPage, close }. The server
+ * sends the cross-origin isolation headers unless `isolated` is false. */
+export async function start({ isolated = true } = {}) {
+  const server = await serve(0, { isolated });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
   const pages = [];
   async function newPage(options = {}) {

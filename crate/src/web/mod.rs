@@ -22,6 +22,10 @@ use wasm_bindgen::prelude::*;
 pub use bench::{bench_epochs, bench_learning, bench_matmul};
 pub use lab::Lab;
 pub use trainer::Trainer;
+/// `initThreadPool(n)` for the threaded module: starts n Web Workers sharing this
+/// module's memory as rayon's pool, before the first training step.
+#[cfg(all(feature = "threads", target_arch = "wasm32"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
@@ -34,6 +38,17 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
     }));
+}
+
+/// Threads a training step may split its big products between: the pool's size in the
+/// threaded module (after `initThreadPool`), 1 in the others.
+#[wasm_bindgen(js_name = trainingThreads)]
+pub fn training_threads() -> usize {
+    #[cfg(feature = "threads")]
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "threads"))]
+    let threads = 1;
+    threads
 }
 
 /// The message of the panic that stopped the engine, if one did.

@@ -4,10 +4,12 @@
 
 use super::kernel::Kernel;
 use super::lanes::Lanes;
+use super::row_blocks::for_row_blocks;
 use super::scalar::Real;
 
 /// c[r][j] = (accumulate ? c[r][j] : 0) + sum_i a[r][i] b[j][i]; a: (n, k), b: (m, k),
-/// c: (n, m), all row-major slices of exactly those lengths.
+/// c: (n, m), all row-major slices of exactly those lengths. Big products are split by
+/// rows between threads ([`for_row_blocks`]), with the same result.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_abt<T: Real>(
     kernel: Kernel,
@@ -20,10 +22,13 @@ pub fn gemm_abt<T: Real>(
     accumulate: bool,
 ) {
     debug_assert!(a.len() == n * k && b.len() == m * k && c.len() == n * m);
-    match kernel {
-        Kernel::Simd if T::Lanes::PAY => gemm_abt_lanes(a, b, c, n, m, k, accumulate),
-        _ => gemm_abt_scalar(a, b, c, n, m, k, accumulate),
-    }
+    for_row_blocks(c, n, m, n * m * k, |first, rows, c| {
+        let a = &a[first * k..(first + rows) * k];
+        match kernel {
+            Kernel::Simd if T::Lanes::PAY => gemm_abt_lanes(a, b, c, rows, m, k, accumulate),
+            _ => gemm_abt_scalar(a, b, c, rows, m, k, accumulate),
+        }
+    });
 }
 
 /// The reference: one dot product per output.

@@ -6,6 +6,7 @@
 
 use super::kernel::Kernel;
 use super::lanes::Lanes;
+use super::row_blocks::for_row_blocks;
 use super::scalar::Real;
 
 /// A matrix read through strides: element (i, r) is `data[i * row + r * col]`, so one
@@ -48,7 +49,8 @@ impl<T: Real> Start<'_, T> {
 }
 
 /// c[i][..] = start + sum over r < kd of A(i, r) b[r][..]; b: (kd, q) and c: (p, q)
-/// row-major slices of exactly those lengths.
+/// row-major slices of exactly those lengths. Big products are split by rows between
+/// threads ([`for_row_blocks`]), with the same result.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_rows<T: Real>(
     kernel: Kernel,
@@ -61,11 +63,17 @@ pub fn gemm_rows<T: Real>(
     start: Start<T>,
 ) {
     debug_assert!(b.len() == kd * q && c.len() == p * q);
-    match kernel {
-        Kernel::Simd if T::Lanes::PAY => gemm_rows_lanes(a, b, c, p, q, kd, start),
-        Kernel::Simd => gemm_rows_axpy(a, b, c, p, q, kd, start),
-        Kernel::Scalar => gemm_rows_scalar(a, b, c, p, q, kd, start),
-    }
+    for_row_blocks(c, p, q, p * q * kd, |first, rows, c| {
+        let a = Strided {
+            data: &a.data[first * a.row..],
+            ..a
+        };
+        match kernel {
+            Kernel::Simd if T::Lanes::PAY => gemm_rows_lanes(a, b, c, rows, q, kd, start),
+            Kernel::Simd => gemm_rows_axpy(a, b, c, rows, q, kd, start),
+            Kernel::Scalar => gemm_rows_scalar(a, b, c, rows, q, kd, start),
+        }
+    });
 }
 
 /// The reference for [`gemm_rows`]: one sum per output.

@@ -7,6 +7,7 @@ pub mod gemm_rows;
 pub mod kernel;
 pub mod lanes;
 pub mod reduce;
+pub mod row_blocks;
 pub mod scalar;
 pub mod tanh;
 
