@@ -55,6 +55,9 @@ test("on 2-D data the editor adds dropout and batch norm between dense layers, a
     await page.waitForFunction((k) => window.backpropLab.state().network.hidden.some((l) => l.kind === k), kind);
   }
   await page.waitForFunction(() => document.getElementById("layer-shapes").textContent === "Shapes: 2 → 4 → 2 → 2 → 2 → 1");
+  // The batch norm and dropout layers have no weights: the diagram draws one-to-one links, not edges.
+  assert.deepEqual(await page.evaluate(() => [2, 3].map((l) => [window.backpropLab.lab().weightsPtr(l), window.backpropLab.lab().biasesPtr(l)])), [[0, 0], [0, 0]]);
+  assert.notEqual(await page.evaluate(() => window.backpropLab.lab().weightsPtr(1)), 0);
   await openCompare(page);
   await page.waitForFunction(() => !document.getElementById("compare-run").disabled);
   assert.match(await page.textContent("#compare-reason"), /Variants: as built, without dropout, without batch norm, without either\./);
@@ -114,7 +117,17 @@ test("the comparison trains off the page's thread; cancel stops it and keeps the
   });
   assert.ok(after > held, `the worker trained while the page was busy: ${held} then ${after}`);
   assert.match(await page.textContent("#compare-status"), /^Training the variants/);
+  // Cancel must stop the worker itself, not only stop listening to it.
+  await page.evaluate(() => {
+    const terminate = Worker.prototype.terminate;
+    window.terminatedWorkers = 0;
+    Worker.prototype.terminate = function () {
+      window.terminatedWorkers++;
+      return terminate.call(this);
+    };
+  });
   await page.click("#compare-cancel");
+  assert.equal(await page.evaluate(() => window.terminatedWorkers), 1, "the comparison's worker is terminated");
   const done = await page.evaluate(() => document.getElementById("compare-progress").value);
   await page.waitForTimeout(1000);
   assert.match(await page.textContent("#compare-status"), /Cancelled/);

@@ -183,7 +183,12 @@ export class Diagram {
     this.edges = [];
     for (let l = 1; l < sizes.length; l++) {
       const fanIn = sizes[l - 1];
-      const wts = f32(lab.weightsPtr(l - 1), sizes[l] * fanIn);
+      const ptr = lab.weightsPtr(l - 1);
+      if (ptr === 0) {
+        this.drawPassThrough(l);
+        continue;
+      }
+      const wts = f32(ptr, sizes[l] * fanIn);
       let max = 1e-9;
       for (const v of wts) max = Math.max(max, Math.abs(v));
       const dense = wts.length > 600;
@@ -204,14 +209,33 @@ export class Diagram {
     }
   }
 
+  /** A layer without weights (dropout, batch norm): unit i feeds unit i, drawn as a
+   * thin grey link, with no edge to hover or edit. */
+  drawPassThrough(l) {
+    const ctx = this.ctx;
+    ctx.strokeStyle = "#b0b7c3";
+    ctx.lineWidth = 1;
+    ctx.setLineDash([3, 3]);
+    for (let i = 0; i < Math.min(this.nodes[l - 1].length, this.nodes[l].length); i++) {
+      const from = this.nodes[l - 1][i];
+      const to = this.nodes[l][i];
+      ctx.beginPath();
+      ctx.moveTo(from.x, from.y);
+      ctx.lineTo(to.x, to.y);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+  }
+
   /** A small square per unit of a layer drawn in full, coloured by its bias. */
   drawBiases(lab, colours, sizes) {
     const ctx = this.ctx;
     const dpr = window.devicePixelRatio || 1;
     this.biases = [];
     for (let l = 1; l < sizes.length; l++) {
-      if (sizes[l] > WIDE) continue;
-      const b = f32(lab.biasesPtr(l - 1), sizes[l]);
+      const ptr = lab.biasesPtr(l - 1);
+      if (sizes[l] > WIDE || ptr === 0) continue;
+      const b = f32(ptr, sizes[l]);
       let max = 1e-9;
       for (const v of b) max = Math.max(max, Math.abs(v));
       for (let j = 0; j < sizes[l]; j++) {

@@ -1,7 +1,7 @@
 //! The engine's floors stay a stack: no file imports, through `use super::...`,
 //! `use crate::engine::...` or (in a folder's mod.rs) `use child::...`, a file that
-//! imports it back, however long the way round. Test modules (`#[cfg(test)] mod ...`)
-//! may reach any floor and are not counted.
+//! imports it back, however long the way round. Test modules (`#[cfg(test)] mod ...`, or
+//! `#[cfg(all(test, ...))]`) may reach any floor and are not counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -49,7 +49,8 @@ fn use_statements(text: &str) -> Vec<(usize, String)> {
             }
             continue;
         }
-        if t == "#[cfg(test)]" && lines.peek().is_some_and(|n| n.trim().starts_with("mod ")) {
+        let test_only = t == "#[cfg(test)]" || t.starts_with("#[cfg(all(test, ");
+        if test_only && lines.peek().is_some_and(|n| n.trim().starts_with("mod ")) {
             // Skip the test module: up to its closing brace at the same indentation.
             let indent = line.len() - line.trim_start().len();
             let close = format!("{}}}", " ".repeat(indent));
@@ -276,6 +277,15 @@ fn the_check_catches_a_cycle_through_a_folder_and_a_grouped_import() {
     assert!(
         find_cycle(&graph).is_none(),
         "a test module's import is not counted"
+    );
+    let mut feature_tests = files.clone();
+    feature_tests.insert(
+        "deep/b.rs".into(),
+        "pub struct Thing;\n#[cfg(all(test, feature = \"threads\"))]\nmod tests {\n    use crate::engine::a::*;\n}\n".into(),
+    );
+    assert!(
+        find_cycle(&imports(&feature_tests)).is_none(),
+        "nor a test module's behind a feature"
     );
     let mut cyclic = files.clone();
     cyclic.insert(

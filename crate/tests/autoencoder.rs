@@ -182,7 +182,7 @@ fn the_lessons_tied_linear_autoencoder_comes_within_one_percent_of_pca() {
     let mut s = session(LESSON);
     let (val, _) = s.rows_f64(&s.val_rows).unwrap();
     let (train, _) = s.rows_f64(&s.train_rows).unwrap();
-    let pca = pca_reconstruction_error(train.view(), val.view(), 2);
+    let pca = pca_reconstruction_error(train.view(), val.view(), 2, Loss::Mse);
     let start = mean_error(&s.network_f64(), val.view()).unwrap();
     let mut at = Vec::new();
     for _ in 0..LESSON_EPOCHS {

@@ -49,7 +49,7 @@ fn the_lesson_shows_batch_norm_speeding_training_and_dropout_narrowing_the_gap()
     for (c, (label, want)) in curves.iter().zip(EPOCH_3) {
         eprintln!(
             "{}: after epoch 3 training accuracy {:.4}; after {} epochs training accuracy {:.4}, loss {:.4}; validation accuracy {:.4}, loss {:.4}",
-            c.label,
+            c.label(),
             c.train_accuracy[2],
             c.val_loss.len(),
             last(&c.train_accuracy),
@@ -58,7 +58,7 @@ fn the_lesson_shows_batch_norm_speeding_training_and_dropout_narrowing_the_gap()
             last(&c.val_loss)
         );
         assert_eq!(
-            (c.label.as_str(), format!("{:.3}", c.train_accuracy[2])),
+            (c.label(), format!("{:.3}", c.train_accuracy[2])),
             (label, want.to_string())
         );
         assert_eq!(c.val_loss.len(), EPOCHS);

@@ -95,8 +95,19 @@ async function start(lab) {
   drawn = "";
   setRunning(true);
   ui.status.textContent = "Starting the comparison…";
-  await compareWorker();
-  worker.postMessage({ type: "start", id: run.id, seed, epochs }, [seed.buffer]);
+  const id = run.id;
+  try {
+    await compareWorker();
+  } catch (e) {
+    worker?.terminate();
+    worker = null;
+    run = null;
+    setRunning(false);
+    ui.status.textContent = `Could not start the comparison: ${errorText(e)}`;
+    return;
+  }
+  if (run?.id !== id) return;
+  worker.postMessage({ type: "start", id, seed, epochs }, [seed.buffer]);
 }
 
 function cancel() {

@@ -76,7 +76,7 @@ export function update(ctx) {
     return;
   }
   const k = r.pca.components;
-  ui.hint.textContent = `Each pair: a digit as the network sees it (left) and the network's reconstruction of it (right), both on the data's scale, dark low and light high. The first ${r.rows.length - (r.selected_added ? 1 : 0)} ${r.held_out} rows${r.selected_added ? " and the selected one" : ""}; the selected one is outlined. The number under each pair is its reconstruction error, the loss of that row.`;
+  ui.hint.textContent = `Each pair: a digit (left) and the network's reconstruction of it (right), both on the data's own scale (the standardisation undone), dark low and light high. The first ${r.rows.length - (r.selected_added ? 1 : 0)} ${r.held_out} rows${r.selected_added ? " and the selected one" : ""}; the selected one is outlined. The number under each pair is its reconstruction error, the loss of that row.`;
   const text = `Mean reconstruction error over the ${r.held_out} rows: ${num(r.mean_error)} · PCA with ${k} component${k === 1 ? "" : "s"} (the least a linear ${k}-unit code can reach on the training rows): ${num(r.pca.error)}`;
   if (ui.summary.textContent !== text) ui.summary.textContent = text;
   ui.summary.dataset.meanError = String(r.mean_error);

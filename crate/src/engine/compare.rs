@@ -15,10 +15,8 @@
 use super::error::{EngineError, Result};
 use super::network::Network;
 use super::ops::Op;
-use super::session::Session;
+use super::session::{initial_network, Session};
 use super::train::{evaluate, Trainer};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 
 /// Most epochs a comparison trains each variant.
 pub const MAX_EPOCHS: usize = 1000;
@@ -45,25 +43,23 @@ impl Variant {
         Variant { dropout, batchnorm }
     }
 
-    /// Its place in [`Variant::ALL`], which the page's buffer carries.
-    pub fn index(self) -> usize {
-        Variant::ALL
-            .iter()
-            .position(|&v| v == self)
-            .expect("ALL holds every variant")
-    }
-
-    /// What the legend calls it, for a network that has `dropout` and `batchnorm`.
-    pub fn label(self, has: Variant) -> &'static str {
+    /// Its legend label's place in [`LABELS`], for a network that has `dropout` and
+    /// `batchnorm`.
+    pub fn label_index(self, has: Variant) -> usize {
         match (
             self.dropout || !has.dropout,
             self.batchnorm || !has.batchnorm,
         ) {
-            (true, true) => "as built",
-            (false, true) => "without dropout",
-            (true, false) => "without batch norm",
-            (false, false) => "without either",
+            (true, true) => 0,
+            (false, true) => 1,
+            (true, false) => 2,
+            (false, false) => 3,
         }
+    }
+
+    /// What the legend calls it, for a network that has `dropout` and `batchnorm`.
+    pub fn label(self, has: Variant) -> &'static str {
+        LABELS[self.label_index(has)]
     }
 
     /// Whether it keeps a layer of this kind.
@@ -123,10 +119,8 @@ pub fn without(net: &Network<f32>, variant: Variant) -> Network<f32> {
 /// A variant's curves, one value per epoch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Curves {
-    /// Its place in [`Variant::ALL`].
-    pub variant: usize,
-    /// Its legend label.
-    pub label: String,
+    /// Its legend label's place in [`LABELS`].
+    pub label_index: usize,
     /// Cost on the training rows after each epoch, in evaluation mode.
     pub train_loss: Vec<f64>,
     /// Accuracy on the training rows after each epoch (classification; else empty).
@@ -149,13 +143,12 @@ pub struct Comparison {
 /// the page sends the comparison's worker as a seed.
 pub fn start(session: &Session) -> Result<Trainer<f32>> {
     let t = &session.trainer;
-    let mut net = Network::<f64>::zeros(&t.net.architecture())?;
-    net.l1 = t.net.l1;
-    net.kernel = t.net.kernel;
-    let network = &session.config.network;
-    network
-        .initializer()
-        .apply(&mut net, 0.0, &mut StdRng::seed_from_u64(network.seed));
+    let net = initial_network(
+        &t.net.architecture(),
+        t.net.l1,
+        t.net.kernel,
+        &session.config.network,
+    )?;
     Trainer::new(net.cast(), t.train.clone(), t.val.clone(), t.config.clone())
 }
 
@@ -185,8 +178,7 @@ impl Comparison {
                     base.config.clone(),
                 )?;
                 let curves = Curves {
-                    variant: v.index(),
-                    label: v.label(has).into(),
+                    label_index: v.label_index(has),
                     ..Curves::default()
                 };
                 Ok((trainer, curves))
@@ -209,7 +201,7 @@ impl Comparison {
         };
         trainer
             .run_epoch()
-            .map_err(|e| EngineError::Diverged(format!("{}: {e}", curves.label)))?;
+            .map_err(|e| EngineError::Diverged(format!("{}: {e}", curves.label())))?;
         let train = evaluate(&trainer.net, &trainer.train);
         curves.train_loss.push(train.loss);
         curves.train_accuracy.extend(train.accuracy);
@@ -236,13 +228,12 @@ impl Comparison {
     }
 
     /// The curves as one buffer for the page ([`read`] takes it back): the number of
-    /// variants, then for each its index in [`Variant::ALL`], whether the network had
-    /// dropout and batch norm, and its four series, each as a length and its values.
+    /// variants, then for each its label's index in [`LABELS`] and its four series,
+    /// each as a length and its values.
     pub fn write(&self) -> Vec<f64> {
         let mut out = vec![self.runs.len() as f64];
         for c in self.curves() {
-            out.push(c.variant as f64);
-            out.push(c.label_index() as f64);
+            out.push(c.label_index as f64);
             for s in [
                 &c.train_loss,
                 &c.train_accuracy,
@@ -258,9 +249,9 @@ impl Comparison {
 }
 
 impl Curves {
-    /// The index of its label in [`LABELS`].
-    pub fn label_index(&self) -> usize {
-        LABELS.iter().position(|&l| l == self.label).unwrap_or(0)
+    /// Its legend label.
+    pub fn label(&self) -> &'static str {
+        LABELS[self.label_index]
     }
 }
 
@@ -286,8 +277,7 @@ pub fn read(buffer: &[f64]) -> Result<Vec<Curves>> {
     let n = count(&mut it, Variant::ALL.len())?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let variant = count(&mut it, Variant::ALL.len() - 1)?;
-        let label = LABELS[count(&mut it, LABELS.len() - 1)?].to_string();
+        let label_index = count(&mut it, LABELS.len() - 1)?;
         let mut series = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
         for s in &mut series {
             let len = count(&mut it, MAX_EPOCHS)?;
@@ -298,8 +288,7 @@ pub fn read(buffer: &[f64]) -> Result<Vec<Curves>> {
         }
         let [train_loss, train_accuracy, val_loss, val_accuracy] = series;
         out.push(Curves {
-            variant,
-            label,
+            label_index,
             train_loss,
             train_accuracy,
             val_loss,

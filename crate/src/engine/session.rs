@@ -11,6 +11,7 @@ use super::limits;
 use super::loss::Loss;
 use super::model_json::Model;
 use super::network::{Architecture, LayerSpec, Network, Trace};
+use super::number::kernel::Kernel;
 use super::train::{Rows, TrainConfig, Trainer};
 use ndarray::{s, Array2};
 use rand::rngs::StdRng;
@@ -26,6 +27,24 @@ fn image_input(data: &Dataset, input_dim: usize) -> Option<(usize, usize, usize)
     let (h, w) = data.image_shape?;
     (input_dim == data.features() && h * w > 0 && input_dim.is_multiple_of(h * w))
         .then(|| (input_dim / (h * w), h, w))
+}
+
+/// The network `arch` starts from: `network`'s initialiser and weight seed, with the L1
+/// penalty and the training kernel. The session builds its network here, and a
+/// comparison rebuilds the same start.
+pub fn initial_network(
+    arch: &Architecture,
+    l1: f64,
+    kernel: Kernel,
+    network: &NetConfig,
+) -> Result<Network<f64>> {
+    let mut net = Network::<f64>::zeros(arch)?;
+    net.l1 = l1;
+    net.kernel = kernel;
+    network
+        .initializer()
+        .apply(&mut net, 0.0, &mut StdRng::seed_from_u64(network.seed));
+    Ok(net)
 }
 
 impl SessionConfig {
@@ -361,14 +380,7 @@ impl Session {
             reduction: config.network.reduction,
             l2: penalty.l2,
         };
-        let mut net = Network::<f64>::zeros(&arch)?;
-        net.l1 = penalty.l1;
-        net.kernel = config.training.kernel;
-        config.network.initializer().apply(
-            &mut net,
-            0.0,
-            &mut StdRng::seed_from_u64(config.network.seed),
-        );
+        let net = initial_network(&arch, penalty.l1, config.training.kernel, &config.network)?;
         let rows = |d: &Dataset| -> Result<Rows<f32>> {
             let x = transform.apply(d.x.view())?.mapv(|v| v as f32);
             if autoencoder {
@@ -432,6 +444,16 @@ impl Session {
         self.trainer.net.kernel = next.training.kernel;
         self.config = next;
         Ok(())
+    }
+
+    /// The rows held-out figures are over, with their name: the validation rows, or
+    /// the training rows when nothing is held out.
+    pub fn held_out(&self) -> (&[usize], &'static str) {
+        if self.val_rows.is_empty() {
+            (&self.train_rows, "training")
+        } else {
+            (&self.val_rows, "validation")
+        }
     }
 
     /// The model file of the current weights, with class names, the input transform

@@ -107,7 +107,7 @@ impl Overlay {
             .iter()
             .map(|c| {
                 json!({
-                    "label": c.label,
+                    "label": c.label(),
                     "epochs": c.train_loss.len(),
                     "train_loss": c.train_loss.last(),
                     "train_accuracy": c.train_accuracy.last(),
@@ -182,7 +182,7 @@ fn series<'a>(c: &'a Curves, name: &str) -> Option<&'a Vec<f64>> {
 /// A variant's colour, by what it is ("as built" always the same hue): the palette's
 /// class hues, blue first.
 fn colour(p: Palette, c: &Curves) -> [u8; 3] {
-    p.class_rgb([1, 0, 2, 3][c.label_index()])
+    p.class_rgb([1, 0, 2, 3][c.label_index])
 }
 
 type Series<'a> = (&'a str, &'a str, &'static str);
@@ -365,7 +365,7 @@ fn legend(
     let left = (50.0 * scale) as i32;
     let mut x = left;
     for (c, (colour, _, _)) in curves.iter().zip(lines) {
-        put(&mut x, row / 2 + gap, *colour, false, &c.label)?;
+        put(&mut x, row / 2 + gap, *colour, false, c.label())?;
     }
     let mut x = left;
     let y = row + row / 2 + gap;

@@ -237,7 +237,9 @@ impl Lab {
 
     /// Pointer to layer `l`'s weights, f32 row-major (units, fan_in). For a tied layer,
     /// the transpose of the W it borrows, copied (so the diagram draws the weights that
-    /// layer applies).
+    /// layer applies). Null for a layer without weights (dropout, batch norm), so that
+    /// the diagram draws its units' one-to-one links instead of reading past an empty
+    /// matrix.
     #[wasm_bindgen(js_name = weightsPtr)]
     pub fn weights_ptr(&mut self, l: usize) -> *const f32 {
         let net = &self.session.trainer.net;
@@ -251,11 +253,12 @@ impl Lab {
                     .extend(net.layers[of].weights().t().iter().copied());
                 self.tied_weights.as_ptr()
             }
+            None if layer.weights().is_empty() => std::ptr::null(),
             None => layer.weights().as_ptr(),
         }
     }
 
-    /// Pointer to layer `l`'s biases, f32.
+    /// Pointer to layer `l`'s biases, f32; null for a layer without biases.
     #[wasm_bindgen(js_name = biasesPtr)]
     pub fn biases_ptr(&self, l: usize) -> *const f32 {
         self.session
@@ -263,6 +266,7 @@ impl Lab {
             .net
             .layers
             .get(l)
+            .filter(|layer| !layer.biases().is_empty())
             .map_or(std::ptr::null(), |layer| layer.biases().as_ptr())
     }
 

@@ -18,14 +18,9 @@ impl Lab {
         if let Some((components, e)) = views.pca_error.filter(|&(c, _)| c == k) {
             return Ok((components, e));
         }
-        let held_out = if session.val_rows.is_empty() {
-            &session.train_rows
-        } else {
-            &session.val_rows
-        };
-        let (x, _) = session.rows_f64(held_out).map_err(js_error)?;
+        let (x, _) = session.rows_f64(session.held_out().0).map_err(js_error)?;
         let (train, _) = session.rows_f64(&session.train_rows).map_err(js_error)?;
-        let e = pca_reconstruction_error(train.view(), x.view(), k);
+        let e = pca_reconstruction_error(train.view(), x.view(), k, session.trainer.net.loss);
         views.pca_error = Some((k, e));
         Ok((k, e))
     }
@@ -59,7 +54,8 @@ impl Lab {
     pub fn reconstructions_update(&mut self, selected: usize) -> Result<String, JsError> {
         let (session, views) = self.session_and_views();
         let net = session.network_f64();
-        let rows = shown_rows(&session.val_rows, &session.train_rows, selected);
+        let (held_out, name) = session.held_out();
+        let rows = shown_rows(held_out, session.data.rows(), selected);
         let r = &mut views.reconstructions;
         r.update(
             &net,
@@ -69,11 +65,6 @@ impl Lab {
             &rows,
         )
         .map_err(js_error)?;
-        let (held_out, name) = if session.val_rows.is_empty() {
-            (&session.train_rows, "training")
-        } else {
-            (&session.val_rows, "validation")
-        };
         let (x, _) = session.rows_f64(held_out).map_err(js_error)?;
         let selected_added = rows.len() > SHOWN_ROWS.min(held_out.len());
         let mean = mean_error(&net, x.view()).map_err(js_error)?;

@@ -8,7 +8,7 @@ use super::pca::symmetric_eigen;
 use crate::engine::dataset::features::InputTransform;
 use crate::engine::dataset::Dataset;
 use crate::engine::error::{EngineError, Result};
-use crate::engine::loss::Reduction;
+use crate::engine::loss::{Loss, Reduction};
 use crate::engine::network::Network;
 use crate::engine::number::Real;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -51,15 +51,15 @@ pub fn unavailable(autoencoder: bool, data: &Dataset) -> Option<String> {
     }
 }
 
-/// The rows the view shows: the first [`SHOWN_ROWS`] of `held_out` (the training rows
-/// when nothing is held out), then `selected` if it is not among them.
-pub fn shown_rows(held_out: &[usize], train: &[usize], selected: usize) -> Vec<usize> {
-    let from = if held_out.is_empty() { train } else { held_out };
-    let mut rows: Vec<usize> = from.iter().copied().take(SHOWN_ROWS).collect();
-    if !rows.contains(&selected) {
-        rows.push(selected);
+/// The rows the view shows: the first [`SHOWN_ROWS`] of `held_out`, then `selected` if
+/// it is not among them and is one of the data's `rows` (a selection past the end, left
+/// from other data, is skipped rather than failing the view).
+pub fn shown_rows(held_out: &[usize], rows: usize, selected: usize) -> Vec<usize> {
+    let mut shown: Vec<usize> = held_out.iter().copied().take(SHOWN_ROWS).collect();
+    if selected < rows && !shown.contains(&selected) {
+        shown.push(selected);
     }
-    rows
+    shown
 }
 
 impl Reconstructions {
@@ -149,11 +149,17 @@ pub fn bottleneck_width<T: Real>(net: &Network<T>) -> usize {
         .unwrap_or(net.input_dim)
 }
 
-/// Mean over the rows of `eval` of 1/2 ||x - x-hat||^2, where x-hat is x projected on
-/// the `k` leading principal components of `train` (about its mean): the least
-/// reconstruction error any linear autoencoder with `k` units can reach on the
-/// training rows (Baldi and Hornik), and a yardstick on held-out rows.
-pub fn pca_reconstruction_error(train: ArrayView2<f64>, eval: ArrayView2<f64>, k: usize) -> f64 {
+/// Mean over the rows of `eval` of the reconstruction `loss` (mse's 1/2 ||x - x-hat||^2,
+/// or sse's ||x - x-hat||^2), where x-hat is x projected on the `k` leading principal
+/// components of `train` (about its mean): the least reconstruction error any linear
+/// autoencoder with `k` units can reach on the training rows (Baldi and Hornik), and a
+/// yardstick on held-out rows, in the network's own loss.
+pub fn pca_reconstruction_error(
+    train: ArrayView2<f64>,
+    eval: ArrayView2<f64>,
+    k: usize,
+    loss: Loss,
+) -> f64 {
     let d = train.ncols();
     let n = train.nrows().max(1) as f64;
     let mean = train.sum_axis(Axis(0)) / n;
@@ -163,10 +169,9 @@ pub fn pca_reconstruction_error(train: ArrayView2<f64>, eval: ArrayView2<f64>, k
     let k = k.min(d);
     let basis = Array2::from_shape_vec((k, d), vectors[..k * d].to_vec())
         .expect("k eigenvectors of length d");
-    let rows = eval.nrows().max(1) as f64;
     let e = &eval - &mean;
-    let projected = e.dot(&basis.t()).dot(&basis);
-    0.5 * (&e - &projected).mapv(|v| v * v).sum() / rows
+    let projected = e.dot(&basis.t()).dot(&basis) + &mean;
+    loss.value(projected.view(), eval, Reduction::Mean)
 }
 
 #[cfg(test)]
@@ -174,7 +179,6 @@ mod tests {
     use super::*;
     use crate::engine::activation::Activation;
     use crate::engine::dataset::Target;
-    use crate::engine::loss::Loss;
     use crate::engine::network::{Architecture, LayerSpec};
 
     fn images() -> Dataset {
@@ -193,14 +197,19 @@ mod tests {
     #[test]
     fn pca_with_every_component_reconstructs_exactly_and_with_none_leaves_the_variance() {
         let x = Array2::from_shape_fn((20, 3), |(r, c)| ((r * 7 + c * 3) % 11) as f64 - c as f64);
-        assert!(pca_reconstruction_error(x.view(), x.view(), 3) < 1e-20);
+        assert!(pca_reconstruction_error(x.view(), x.view(), 3, Loss::Mse) < 1e-20);
         let n = 20.0;
         let mean = x.sum_axis(Axis(0)) / n;
         let variance = (&x - &mean).mapv(|v| v * v).sum() / n;
-        let none = pca_reconstruction_error(x.view(), x.view(), 0);
+        let none = pca_reconstruction_error(x.view(), x.view(), 0, Loss::Mse);
         assert!((none - 0.5 * variance).abs() < 1e-12, "{none} {variance}");
-        let one = pca_reconstruction_error(x.view(), x.view(), 1);
+        let one = pca_reconstruction_error(x.view(), x.view(), 1, Loss::Mse);
         assert!(one < none && one > 0.0);
+        let sse = pca_reconstruction_error(x.view(), x.view(), 1, Loss::Sse);
+        assert!(
+            (sse - 2.0 * one).abs() < 1e-12,
+            "sse {sse} is twice mse {one}"
+        );
     }
 
     #[test]
@@ -256,8 +265,9 @@ mod tests {
         assert_eq!(unavailable(true, &data), None);
         data.image_shape = None;
         assert!(unavailable(true, &data).unwrap().contains("image data"));
-        assert_eq!(shown_rows(&[5, 6], &[1], 6), [5, 6]);
-        assert_eq!(shown_rows(&[], &[1, 2], 7), [1, 2, 7]);
-        assert_eq!(shown_rows(&(0..20).collect::<Vec<_>>(), &[], 15).len(), 9);
+        assert_eq!(shown_rows(&[5, 6], 10, 6), [5, 6]);
+        assert_eq!(shown_rows(&[1, 2], 10, 7), [1, 2, 7]);
+        assert_eq!(shown_rows(&[1, 2], 10, 10), [1, 2], "no row 10 of 10");
+        assert_eq!(shown_rows(&(0..20).collect::<Vec<_>>(), 20, 15).len(), 9);
     }
 }
