@@ -213,9 +213,10 @@ export class Diagram {
    * thin grey link, with no edge to hover or edit. */
   drawPassThrough(l) {
     const ctx = this.ctx;
-    ctx.strokeStyle = "#b0b7c3";
-    ctx.lineWidth = 1;
-    ctx.setLineDash([3, 3]);
+    const dpr = window.devicePixelRatio || 1;
+    ctx.strokeStyle = "#7d8696";
+    ctx.lineWidth = 2 * dpr;
+    ctx.setLineDash([5 * dpr, 4 * dpr]);
     for (let i = 0; i < Math.min(this.nodes[l - 1].length, this.nodes[l].length); i++) {
       const from = this.nodes[l - 1][i];
       const to = this.nodes[l][i];
