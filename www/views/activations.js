@@ -2,7 +2,7 @@
 // a = f(z) spread over the training rows. The engine bins them
 // (Lab.activationHistograms); this view draws one small histogram per layer, with the
 // engine's spread and saturation under it.
-import { detailsBox, el, num } from "./parts.js";
+import { detailsBox, el, num, watchSight } from "./parts.js";
 import { fitCanvas } from "../plane.js";
 
 /** Bins per histogram. */
@@ -12,7 +12,8 @@ const REFRESH_MS = 250;
 
 let ui = null;
 let lab = null;
-let visible = false;
+/** Whether the view is on screen (set by mount). */
+let visible = () => false;
 let lastSteps = -1;
 let lastTime = -Infinity;
 let lastWidth = 0;
@@ -29,13 +30,10 @@ export function mount(container, ctx) {
     lastSteps = -1;
     ctx.redraw();
   });
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible) {
-      lastSteps = -1;
-      ctx.redraw();
-    }
-  }).observe(details);
+  visible = watchSight(details, () => {
+    lastSteps = -1;
+    ctx.redraw();
+  });
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -63,7 +61,7 @@ export function update(ctx) {
     lab = ctx.lab;
     lastSteps = -1;
   }
-  if (!visible || !ui.details.open) return;
+  if (!visible() || !ui.details.open) return;
   const steps = `${lab.shownStep()}|${lab.edits()}`;
   const now = ctx.now || performance.now();
   const width = ui.layers.clientWidth;

@@ -6,14 +6,15 @@
 // spells out its sum, patch × kernel + b, in the engine's f64 numbers.
 import { f32 } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el, num } from "./parts.js";
+import { node as el, num, watchSight } from "./parts.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 80;
 
 let ui = null;
 let lab = null;
-let visible = false;
+/** Whether the view is on screen (set by mount). */
+let visible = () => false;
 let lastKey = "";
 let lastTime = -Infinity;
 let maps = null; // the engine's layout of the last maps
@@ -52,13 +53,10 @@ export function mount(container, ctx) {
     hover = null;
     if (maps) paint(ctx);
   });
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible) {
-      lastKey = "";
-      ctx.redraw();
-    }
-  }).observe(section);
+  visible = watchSight(section, () => {
+    lastKey = "";
+    ctx.redraw();
+  });
 }
 
 export function update(ctx) {
@@ -70,7 +68,7 @@ export function update(ctx) {
   }
   const images = lab.imageShape().length > 0;
   ui.section.hidden = !images;
-  if (!images || !visible) return;
+  if (!images || !visible()) return;
   const key = `${lab.shownStep()}/${ctx.state.view.example}/${ui.canvas.clientWidth}`;
   const now = ctx.now || performance.now();
   if (key === lastKey || (ctx.playing && now - lastTime < REFRESH_MS)) return;

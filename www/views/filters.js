@@ -4,14 +4,15 @@
 // over the data with its weight vector as an arrow, traced by the engine.
 import { f32, u32, u8, rgba, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el } from "./parts.js";
+import { node as el, watchSight } from "./parts.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 66;
 
 let ui = null;
 let lab = null;
-let visible = false;
+/** Whether the view is on screen (set by mount). */
+let visible = () => false;
 let lastSteps = -1;
 let lastTime = -Infinity;
 let key = "";
@@ -58,13 +59,10 @@ export function mount(container, ctx) {
     describeHover();
     paint(ctx);
   });
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible) {
-      key = "";
-      ctx.redraw();
-    }
-  }).observe(section);
+  visible = watchSight(section, () => {
+    key = "";
+    ctx.redraw();
+  });
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -81,7 +79,7 @@ export function update(ctx) {
     hover = { x: -1, y: -1 };
     setText(ui.info, "");
   }
-  if (!visible) return;
+  if (!visible()) return;
   const steps = `${lab.shownStep()}|${lab.edits()}`;
   const k = `${ui.colour.value}/${ctx.state.view.palette}/${ui.canvas.clientWidth}`;
   const now = ctx.now || performance.now();

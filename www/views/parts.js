@@ -1,5 +1,5 @@
 // Parts the inspection views share: a collapsible box for a view, number formatting,
-// elements.
+// elements, and whether a view is on screen.
 
 /** A <details> box with a heading for a view, appended to `container`; returns its body. */
 export function detailsBox(container, id, title, open = false) {
@@ -45,4 +45,16 @@ export function node(tag, props = {}, ...children) {
   }
   e.append(...children);
   return e;
+}
+
+/** Watches whether `element` is on screen, calling `appear` each time it scrolls into
+ * sight: the views draw only what is seen, and redraw on coming back. Returns the test
+ * "is it on screen now". */
+export function watchSight(element, appear) {
+  let seen = false;
+  new IntersectionObserver((entries) => {
+    seen = entries.some((e) => e.isIntersecting);
+    if (seen) appear();
+  }).observe(element);
+  return () => seen;
 }

@@ -6,7 +6,7 @@
 // reconstructs, colours the pixels and computes every number; this module lays out.
 import { rgba } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el, num } from "./parts.js";
+import { node as el, num, watchSight } from "./parts.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 100;
@@ -19,7 +19,8 @@ const CAPTION = 34;
 
 let ui = null;
 let lab = null;
-let visible = false;
+/** Whether the view is on screen (set by mount). */
+let visible = () => false;
 let lastKey = "";
 let lastTime = -Infinity;
 
@@ -34,13 +35,10 @@ export function mount(container, ctx) {
     el("h2", { id: "recon-h", text: "Reconstructions" }), hint, summary, canvas);
   container.append(section);
   ui = { section, canvas, hint, summary, g: canvas.getContext("2d"), tile: document.createElement("canvas") };
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible) {
-      lastKey = "";
-      ctx.redraw();
-    }
-  }).observe(section);
+  visible = watchSight(section, () => {
+    lastKey = "";
+    ctx.redraw();
+  });
 }
 
 export function update(ctx) {
@@ -62,7 +60,7 @@ export function update(ctx) {
     delete ui.canvas.dataset.rows;
     return;
   }
-  if (!visible) return;
+  if (!visible()) return;
   const key = `${lab.shownStep()}/${lab.edits()}/${ctx.state.view.example}/${ui.canvas.clientWidth}`;
   const now = ctx.now || performance.now();
   if (key === lastKey || (ctx.playing && now - lastTime < REFRESH_MS)) return;

@@ -7,7 +7,7 @@
 // page's timeline, which puts that moment's weights in the Lab.
 import { Lab, f32, u32, u8, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
-import { node as el } from "./parts.js";
+import { node as el, watchSight } from "./parts.js";
 import { errorText } from "../messages.js";
 import { draw2d, resetEase } from "./representation-paint.js";
 import { draw3d, rot, SPIN, IDLE_MS } from "./representation-space.js";
@@ -19,7 +19,8 @@ let ctxRef = null;
 let lab = null;
 let layer = -1;
 let chosenOutput = false;
-let visible = false;
+/** Whether the view is on screen (set by mount). */
+let visible = () => false;
 let lastSteps = -1;
 let lastCompute = -Infinity;
 let computeMs = 0;
@@ -115,14 +116,11 @@ export function mount(container, ctx) {
   canvas.addEventListener("pointerup", release);
   canvas.addEventListener("pointercancel", release);
 
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible) {
-      computed = false;
-      ctx.redraw();
-      animate();
-    }
-  }).observe(section);
+  visible = watchSight(section, () => {
+    computed = false;
+    ctx.redraw();
+    animate();
+  });
 }
 
 function currentMode() {
@@ -197,7 +195,7 @@ export function update(ctx) {
   const fresh = steps !== lastSteps;
   lastSteps = steps;
   const now = ctx.now || performance.now();
-  if (!visible) return;
+  if (!visible()) return;
   if (fresh || !computed || !ctx.playing) compute(now);
   if (!computed) compute(now, true);
   if (ctx.playing && performance.now() - lastDrawAt < LIVE_DRAW_MS) return;
@@ -233,7 +231,7 @@ function sync() {
 }
 
 function draw() {
-  if (!ui || !sync() || !computed || !visible) return;
+  if (!ui || !sync() || !computed || !visible()) return;
   const t = Number(ui.morph.value);
   try {
     lab.reprCompose(t);
@@ -324,7 +322,7 @@ function animate() {
   if (animating) return;
   animating = true;
   const tick = (now) => {
-    if (!visible || !sync() || currentMode() !== "space") {
+    if (!visible() || !sync() || currentMode() !== "space") {
       animating = false;
       return;
     }
