@@ -3,7 +3,7 @@
 
 use crate::engine::grid::Palette;
 use crate::engine::train::{History, Series};
-use plotters::coord::combinators::{BindKeyPoints, LogCoord};
+use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -244,11 +244,7 @@ pub fn draw(
         cursor: cursor.map(|(step, epoch)| if per_epoch { epoch } else { step } as f64),
     };
     if log {
-        let (lo, hi) = (y0 / 1.15, y1 * 1.15);
-        let range: LogCoord<f64> = (lo..hi).log_scale().into();
-        let axis = body.dim_in_pixel().1 as f64 - f64::from(x_label_area(font));
-        let spacing = (1.4 * f64::from(font) / axis.max(1.0)).min(0.5);
-        plot.draw(&body, range.with_key_points(log_ticks(lo, hi, spacing)))?;
+        plot.draw(&body, log_axis(y0, y1, body.dim_in_pixel().1, font))?;
     } else {
         let y1 = if y1 - y0 < 1e-9 { y0 + 1.0 } else { y1 };
         let range: RangedCoordf64 = (y0..y1 + 0.05 * (y1 - y0)).into();
@@ -293,6 +289,55 @@ fn legend(
     Ok(())
 }
 
+/// The log value axis of a loss chart: [y0, y1] widened by 15% each way, its labelled
+/// key points spaced for `font` on a plot `height` pixels tall.
+pub(super) fn log_axis(y0: f64, y1: f64, height: u32, font: u32) -> WithKeyPoints<LogCoord<f64>> {
+    let (lo, hi) = (y0 / 1.15, y1 * 1.15);
+    let range: LogCoord<f64> = (lo..hi).log_scale().into();
+    let axis = f64::from(height) - f64::from(x_label_area(font));
+    let spacing = (1.4 * f64::from(font) / axis.max(1.0)).min(0.5);
+    range.with_key_points(log_ticks(lo, hi, spacing))
+}
+
+/// The axes every curves chart of the page draws on `area`: 0 to `x1` along x with
+/// `x_labels` labels on whole numbers, the value axis `y` with 5, both named, in the
+/// page's margins and grid.
+pub(super) fn curve_axes<'a, Y>(
+    area: &'a DrawingArea<CanvasBackend, Shift>,
+    x1: f64,
+    y: Y,
+    (x_desc, y_desc): (&str, &str),
+    x_labels: usize,
+    font: u32,
+    scale: f64,
+) -> Result<ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, Y>>, String>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(area)
+        .margin_left((6.0 * scale) as u32)
+        .margin_right((10.0 * scale) as u32)
+        .margin_bottom((4.0 * scale) as u32)
+        .x_label_area_size(x_label_area(font))
+        .y_label_area_size((50.0 * scale) as u32)
+        .build_cartesian_2d::<RangedCoordf64, Y>((0.0..x1).into(), y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", font))
+        .axis_desc_style(("sans-serif", font))
+        .light_line_style(RGBColor(238, 238, 238))
+        .x_labels(x_labels)
+        .y_labels(5)
+        .x_label_formatter(&epoch_tick)
+        .y_label_formatter(&|v: &f64| tick(*v))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// A chart's curves and axes, drawn over any value axis (linear or log).
 struct Plot {
     curves: Vec<Curve>,
@@ -313,27 +358,15 @@ impl Plot {
         let (y0, y1) = (y.range().start, y.range().end);
         // About one epoch label per 90 CSS pixels: 5 on a laptop, more on a wide screen.
         let x_labels = ((area.dim_in_pixel().0 as f64 / (90.0 * scale)) as usize).clamp(3, 12);
-        let mut chart = ChartBuilder::on(area)
-            .margin_left((6.0 * scale) as u32)
-            .margin_right((10.0 * scale) as u32)
-            .margin_bottom((4.0 * scale) as u32)
-            .x_label_area_size(x_label_area(font))
-            .y_label_area_size((50.0 * scale) as u32)
-            .build_cartesian_2d::<RangedCoordf64, Y>((0.0..self.x1).into(), y)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x_label)
-            .y_desc(self.y_label)
-            .label_style(("sans-serif", font))
-            .axis_desc_style(("sans-serif", font))
-            .light_line_style(RGBColor(238, 238, 238))
-            .x_labels(x_labels)
-            .y_labels(5)
-            .x_label_formatter(&epoch_tick)
-            .y_label_formatter(&|v: &f64| tick(*v))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = curve_axes(
+            area,
+            self.x1,
+            y,
+            (self.x_label, self.y_label),
+            x_labels,
+            font,
+            scale,
+        )?;
         let width = (2.0 * scale).round() as u32;
         if let Some(x) = self.cursor {
             chart

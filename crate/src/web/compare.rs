@@ -3,13 +3,12 @@
 //! trains the variants (`Comparison`), and the page draws their curves overlaid
 //! (`Overlay`), all from the engine's histories.
 
-use super::charts::{log_ticks, tick, white_canvas, x_label_area};
+use super::charts::{curve_axes, log_axis, white_canvas};
 use super::js_error;
 use super::lab::Lab;
 use crate::engine::compare::{self, Curves};
 use crate::engine::grid::Palette;
 use crate::engine::seed;
-use plotters::coord::combinators::{BindKeyPoints, LogCoord};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -247,11 +246,7 @@ fn draw(
     }
     let name = if log { "loss (log scale)" } else { name };
     if log {
-        let (lo, hi) = (y0 / 1.15, y1 * 1.15);
-        let range: LogCoord<f64> = (lo..hi).log_scale().into();
-        let axis = body.dim_in_pixel().1 as f64 - f64::from(x_label_area(font));
-        let spacing = (1.4 * f64::from(font) / axis.max(1.0)).min(0.5);
-        let y = range.with_key_points(log_ticks(lo, hi, spacing));
+        let y = log_axis(y0, y1, body.dim_in_pixel().1, font);
         plot(&body, y, x1, &lines, name, font, scale)?;
     } else {
         let y: RangedCoordf64 = (y0..y1 + 0.04 * (y1 - y0)).into();
@@ -273,33 +268,7 @@ fn plot<Y>(
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let mut chart = ChartBuilder::on(area)
-        .margin_left((6.0 * scale) as u32)
-        .margin_right((10.0 * scale) as u32)
-        .margin_bottom((4.0 * scale) as u32)
-        .x_label_area_size(x_label_area(font))
-        .y_label_area_size((50.0 * scale) as u32)
-        .build_cartesian_2d::<RangedCoordf64, Y>((0.0..x1).into(), y)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc(name)
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
-        .light_line_style(RGBColor(238, 238, 238))
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&|v: &f64| {
-            if v.fract() == 0.0 {
-                tick(*v)
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|v: &f64| tick(*v))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = curve_axes(area, x1, y, ("epoch", name), 6, font, scale)?;
     let width = line_width(scale);
     let dash = (6.0 * scale) as u32;
     for (colour, train_pts, val_pts) in lines {
