@@ -193,6 +193,13 @@ function score(p, out, kind, lossName) {
 let tfReady = false;
 let tfBackend = null;
 const TF_THREADS = Number(new URLSearchParams(location.search).get("tfjs-threads") ?? 1);
+const LOGICAL_CORES = navigator.hardwareConcurrency;
+// TF.js's wasm backend caps the count given to setThreadsCount at half the logical cores
+// (navigator.hardwareConcurrency / 2, read when its module starts: it assumes two hardware
+// threads per core), which is 1 on this 2-core machine whatever was asked. The page that
+// asks for N threads tells it of 2N cores, so the cap is N; getThreadsCount() says what
+// the backend really started.
+if (TF_THREADS > 1) Object.defineProperty(navigator, "hardwareConcurrency", { value: 2 * TF_THREADS });
 
 async function useTf(backend) {
   if (!tfReady) {
@@ -347,10 +354,16 @@ function brainModel(p, lib) {
       output: Array.from(p.y.subarray(r * p.k, (r + 1) * p.k)),
     });
   }
-  // brain.js rejects momentum 0 and errorThresh 0 (it checks 0 < value < 1); the
-  // smallest positive double makes both terms vanish while the same code runs.
+  // brain.js rejects momentum 0 and errorThresh 0 (it checks 0 < value < 1). The
+  // momentum multiplies every weight's last change each update, so it must be a normal
+  // double: a subnormal one (Number.MIN_VALUE) sends each of those products down the
+  // CPU's slow path and cost brain.js three quarters of its speed. 1e-20 times the last
+  // change is lost when the new change is rounded into its Float32Array, unless the new
+  // one is some 1e12 times smaller: the updates are momentum 0's to within rounding. The
+  // error threshold is only compared, never multiplied: the smallest positive double
+  // keeps training to the time limit.
   const options = {
-    activation: act, learningRate: p.lr, momentum: Number.MIN_VALUE,
+    activation: act, learningRate: p.lr, momentum: 1e-20,
     errorThresh: Number.MIN_VALUE, log: false,
   };
   return {
@@ -476,7 +489,7 @@ async function info() {
     userAgent: navigator.userAgent,
     crossOriginIsolated,
     relaxedSimd,
-    hardwareConcurrency: navigator.hardwareConcurrency,
+    hardwareConcurrency: LOGICAL_CORES,
     tfjs: { versions: tf.version, wasm: wasmInfo, prod: tf.env().getBool("PROD") },
   };
 }

@@ -211,8 +211,9 @@ async function main() {
     await tfPage.goto(`${server.url}bench/index.html?tfjs-threads=2`);
     await tfPage.waitForFunction(() => window.benchReady === true, null, { timeout: 60000 });
     const tfInfo = await tfPage.evaluate(() => window.bench.info());
-    // Its threaded build may start fewer threads than asked for: the label says how many.
-    LABELS["tfjs-wasm-2"] = `TF.js ${PKG["@tensorflow/tfjs-backend-wasm"]} wasm, threaded build asked for 2 threads (it reports ${tfInfo.tfjs.wasm.threads})`;
+    // The label gives the count the backend reports (getThreadsCount()), not the one asked for.
+    const tfThreads = tfInfo.tfjs.wasm.threads;
+    LABELS["tfjs-wasm-2"] = `TF.js ${PKG["@tensorflow/tfjs-backend-wasm"]} wasm, threaded build (${tfThreads} thread${tfThreads === 1 ? "" : "s"}, as getThreadsCount() reports; 2 asked for)`;
     /** The page and the engine name there: tfjs-wasm-2 is tfjs-wasm on tfPage. */
     const on = (e) => (e === "tfjs-wasm-2" ? [tfPage, "tfjs-wasm"] : [page, e]);
 
@@ -291,7 +292,7 @@ async function main() {
       targetLine("W2 >= 10× TF.js wasm (one thread)", w2Ratio >= 10, gap(w2Ratio, 10), bestRatio("W2", "tfjs-wasm")),
       targetLine("W4 (issue 16) >= 20× the fastest peer", w4Ratio >= 20, `fastest peer ${LABELS[w4Peer]}; ${gap(w4Ratio, 20)}`, bestRatio("W4", w4Peer)),
       targetLine("W3 256x256 >= TF.js wasm single thread", w3Ratio >= 1, gap(w3Ratio, 1), bestRatio("W3-256", "tfjs-wasm")),
-      targetLine("W3 256x256 on two threads (threaded build) >= TF.js wasm on two threads", w3Threads >= 1, gap(w3Threads, 1),
+      targetLine(`W3 256x256 >= TF.js wasm two threads (ours: threaded build, 2 threads; TF.js reports ${tfThreads})`, w3Threads >= 1, gap(w3Threads, 1),
         `${(best("W3-256", "ours-f32-threads-2") / best("W3-256", "tfjs-wasm-2")).toFixed(2)}×`),
       targetLine("in-page >= 5,000 epochs/s of circles at >= 50 frames/s: the page's top in sight, every panel open", liveEpochs >= 5000 && liveFps >= 50,
         `${liveEpochs.toFixed(0)} epochs/s at ${liveFps.toFixed(1)} frames/s`,
@@ -350,7 +351,8 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
   @tensorflow/tfjs-core ${PKG["@tensorflow/tfjs-core"]} and @tensorflow/tfjs-backend-cpu ${PKG["@tensorflow/tfjs-backend-cpu"]}, as bundled in
   @tensorflow/tfjs ${PKG["@tensorflow/tfjs"]}'s \`dist/tf.min.js\` (the page reports tfjs-core ${info.tfjs.versions["tfjs-core"]}, tfjs-backend-cpu ${info.tfjs.versions["tfjs-backend-cpu"]}; see below why),
   @tensorflow/tfjs-backend-wasm ${PKG["@tensorflow/tfjs-backend-wasm"]} (its .wasm files served from node_modules through \`setWasmPaths\`;
-  runtime: SIMD ${info.tfjs.wasm.simd}, multithreading ${info.tfjs.wasm.multithread}, threads ${info.tfjs.wasm.threads}; \`tf.enableProdMode()\`),
+  runtime: SIMD ${info.tfjs.wasm.simd}, multithreading ${info.tfjs.wasm.multithread}, threads ${info.tfjs.wasm.threads}; on the second page
+  (\`?tfjs-threads=2\`): SIMD ${tfInfo.tfjs.wasm.simd}, multithreading ${tfInfo.tfjs.wasm.multithread}, threads ${tfThreads}; \`tf.enableProdMode()\`),
   convnetjs ${PKG.convnetjs}, brain.js ${PKG["brain.js-1"]} (npm's \`latest\`, the last stable release, installed as the alias \`brain.js-1\`)
   and brain.js ${PKG["brain.js"]} (the 2.0 beta, installed with \`legacy-peer-deps\`, see below). Each target is measured against the
   fastest of the peers it names, each in its fastest configuration below.
@@ -441,7 +443,17 @@ ${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
   production mode (\`tf.enableProdMode()\`; tfjs-layers is not part of the comparison). The mini-batch tensors are
   built once before timing (the rows cut into batches by one shuffle; each epoch visits the batches in a fresh
   order), so a step allocates nothing but what \`minimize\` itself does; our engine and ConvNetJS reshuffle the
-  rows every epoch. The wasm backend is forced to one thread (\`WASM_HAS_MULTITHREAD_SUPPORT\` = false) and keeps SIMD.
+  rows every epoch. The wasm backend keeps SIMD and runs in two pages. In the bench page it is held to one thread
+  (\`WASM_HAS_MULTITHREAD_SUPPORT\` = false: its single-threaded SIMD build). A second page (\`?tfjs-threads=2\`,
+  "TF.js wasm, threaded build") sets that flag true and calls \`tf.wasm.setThreadsCount(2)\` before
+  \`tf.setBackend("wasm")\` (the backend reads the count once, when it starts), so it loads
+  \`tfjs-backend-wasm-threaded-simd.wasm\` (the page is cross-origin isolated: the server sends COOP and COEP; the
+  pthread worker script is built into the backend's bundle, not fetched through \`setWasmPaths\`). Asked for two
+  threads, TF.js ${PKG["@tensorflow/tfjs-backend-wasm"]} still starts one on this machine: its module caps the count
+  at half of \`navigator.hardwareConcurrency\` (it assumes two hardware threads per core; ${info.hardwareConcurrency} here), read when the
+  module starts. That page therefore reports \`navigator.hardwareConcurrency\` as 4 (twice the count asked for) before
+  the backend starts, so the cap is 2; the table's label gives what \`tf.wasm.getThreadsCount()\` then reports
+  (${tfThreads}). On a shared 2-core machine a second thread only helps when the other core is free (load average above).
 - **Published figures**: neither TF.js nor brain.js publishes epochs per second for small dense networks like W1
   and W2 (TF.js's published benchmarks are inference times of large models), so there is no published figure
   for these workloads to compare with. Issue 15 quotes an independent harness on this kind of machine: brain.js
@@ -456,7 +468,15 @@ ${notLearning.length ? `\n**Not learning: ${notLearning.join(", ")}.**\n` : ""}
   mini-batches (one update per example: 10× and 32× more updates than the others), does not shuffle, uses one
   activation on every layer (W2: ReLU on the output too) and squared error, so **W2 on brain.js is not the same
   task** (no softmax cross-entropy; its learning check reports its own squared error). It rejects momentum 0
-  and an error threshold of 0, so both are set to the smallest positive double, which makes those terms vanish.
+  and an error threshold of 0 (it checks 0 < value < 1). Momentum is 1e-20, not the smallest positive double: brain.js
+  multiplies it by every weight's last change at every update, and a subnormal factor (\`Number.MIN_VALUE\`, used in
+  earlier runs) sends each product down the CPU's slow path, which cut brain.js to about a quarter of its speed on W1.
+  1e-20 times the last change is lost when the new change is rounded into brain.js's \`Float32Array\` (unless the new
+  one is some 10¹² times smaller), so the updates are momentum 0's to within rounding. The error threshold, only
+  compared, is the smallest positive double, so training runs to the time limit. The rest is brain.js's documented
+  fastest path: plain arrays of numbers (converted once per \`train()\` call to \`Float32Array\`s, outside the
+  per-epoch loop), \`log\` false and no \`callback\`; the training error it computes each iteration (1.6.1 has no option
+  to skip it; 2.0's \`NeuralNetwork\` neither) comes out of the same training pass at the cost of one squared error per example.
   brain.js 2 declares gpu.js (which pulls the native \`gl\` module) as a peer dependency; \`bench/.npmrc\`
   sets \`legacy-peer-deps\` and \`scripts/bench\` installs with \`--ignore-scripts\`, and the page loads brain.js's
   self-contained \`dist/browser.js\`, so no GPU module is installed or used.
