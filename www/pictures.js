@@ -139,21 +139,22 @@ function chainTip() {
 let lastPicture = 0;
 let lastTables = 0;
 
-/** Redraws what changed. While training, the heatmaps, the diagram and the views
- * redraw at most every PICTURE_MS: on a slow machine their raster is most of a frame,
- * and the counters and the frame loop keep 60 per second. */
+/** Redraws what changed. While training, the heatmaps, the diagram, the views and the
+ * text beside them (status, counters, timeline) redraw at most every PICTURE_MS: on a
+ * slow machine their raster and the compositor's commit are most of a frame, and a
+ * frame in between that changes nothing on the page costs the browser almost nothing,
+ * so the frame loop keeps 60 per second. */
 export function render(now, views, context) {
   const { lab, state, playing } = app;
-  if (!playing || now - lastPicture >= PICTURE_MS) {
-    const [planeShown, diagramShown] = [onScreen("plane"), onScreen("diagram")];
-    if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette, state.view.discretize);
-    if (planeShown) plane.draw(lab, state.view.palette, state.view.example, state.view);
-    drawInputs(lab, state.view.palette);
-    if (diagramShown) diagram.draw(lab, state.view.palette, state.view.example, app.selectedWeight, app.highlightLayer);
-    context.now = now;
-    for (const v of views) v.update(context);
-    lastPicture = now;
-  }
+  if (playing && now - lastPicture < PICTURE_MS) return;
+  const [planeShown, diagramShown] = [onScreen("plane"), onScreen("diagram")];
+  if (lab.features() === 2 && (planeShown || diagramShown)) lab.updateGrid(GRID_SIDE, state.view.palette, state.view.discretize);
+  if (planeShown) plane.draw(lab, state.view.palette, state.view.example, state.view);
+  drawInputs(lab, state.view.palette);
+  if (diagramShown) diagram.draw(lab, state.view.palette, state.view.example, app.selectedWeight, app.highlightLayer);
+  context.now = now;
+  for (const v of views) v.update(context);
+  lastPicture = now;
   selectionText();
   chainTip();
   status();

@@ -95,8 +95,10 @@ export class Timeline {
     const n = lab.momentCount();
     const shown = lab.shownMoment();
     const s = this.slider;
-    s.max = String(n);
-    s.value = String(shown < 0 ? n : shown);
+    // Written only when they change: the same value written again still invalidates the
+    // page's style, 30 times a second while training.
+    if (s.max !== String(n)) s.max = String(n);
+    if (s.value !== String(shown < 0 ? n : shown)) s.value = String(shown < 0 ? n : shown);
     const step = shown < 0 ? lab.steps() : lab.momentStep(shown);
     const epoch = shown < 0 ? lab.epoch() : lab.momentEpoch(shown);
     const valueText = `step ${step}`;
@@ -104,8 +106,11 @@ export class Timeline {
     const where = shown < 0 ? (playing ? "live" : "now") : `moment ${shown + 1} of ${n}`;
     const text = `${where} · step ${step.toLocaleString("en")} · epoch ${epoch.toLocaleString("en")}`;
     if (this.readout.textContent !== text) this.readout.textContent = text;
-    this.liveButton.disabled = shown < 0 && !this.replaying;
-    this.replayButton.textContent = this.replaying ? "Stop" : "Rewatch";
-    this.replayButton.disabled = n < 2 && !this.replaying;
+    const live = shown < 0 && !this.replaying;
+    if (this.liveButton.disabled !== live) this.liveButton.disabled = live;
+    const label = this.replaying ? "Stop" : "Rewatch";
+    if (this.replayButton.textContent !== label) this.replayButton.textContent = label;
+    const still = n < 2 && !this.replaying;
+    if (this.replayButton.disabled !== still) this.replayButton.disabled = still;
   }
 }

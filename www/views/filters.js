@@ -251,18 +251,14 @@ function paintLines(ctx) {
   g.strokeStyle = "#d9dde5";
   g.lineWidth = dpr;
   g.strokeRect(X(x0), Y(y1), (x1 - x0) * s, (y1 - y0) * s);
-  // The data, faint, for orientation.
-  const r = Math.max(1.5, Math.min(W, H) / 200);
-  g.globalAlpha = 0.45;
-  for (let i = 0; i < n; i++) {
-    g.beginPath();
-    g.arc(X(x[2 * i]), Y(x[2 * i + 1]), r, 0, 2 * Math.PI);
-    g.fillStyle = train[i] ? classColour(palette, labels[i]) : "#fff";
-    g.strokeStyle = classColour(palette, labels[i]);
-    g.fill();
-    if (!train[i]) g.stroke();
+  // The data, faint, for orientation: it does not change while the Lab trains, so it
+  // is painted once into its own canvas and copied at every redraw.
+  const dotsKey = `${lab.dataPtr()}/${n}/${palette}/${W}x${H}/${x0},${x1},${y0},${y1}`;
+  if (dots.lab !== lab || dots.key !== dotsKey) {
+    paintDots(dots.canvas, W, H, n, (i) => [X(x[2 * i]), Y(x[2 * i + 1])], (i) => classColour(palette, labels[i]), train, dpr);
+    Object.assign(dots, { lab, key: dotsKey });
   }
-  g.globalAlpha = 1;
+  g.drawImage(dots.canvas, 0, 0);
   const hovered = lineAt(hover.x, hover.y);
   g.lineCap = "round";
   for (let u = 0; u < units; u++) {
@@ -300,6 +296,42 @@ function paintLines(ctx) {
   delete canvas.dataset.tileShape;
   canvas.dataset.segments = String(count);
   canvas.dataset.units = String(units);
+}
+
+/** The filters view's copy of the data's dots, and what it was painted for. */
+const dots = { canvas: document.createElement("canvas"), lab: null, key: "" };
+
+/** Paints the data's dots, faint (training filled, held-out hollow), on a clear canvas:
+ * one path per colour and kind. */
+function paintDots(canvas, W, H, n, at, colour, train, dpr) {
+  canvas.width = W;
+  canvas.height = H;
+  const g = canvas.getContext("2d");
+  const r = Math.max(1.5, Math.min(W, H) / 200);
+  const groups = new Map();
+  for (let i = 0; i < n; i++) {
+    const key = `${train[i] ? "f" : "h"}${colour(i)}`;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  }
+  g.globalAlpha = 0.45;
+  g.lineWidth = dpr;
+  for (const [key, members] of groups) {
+    const c = key.slice(1);
+    g.beginPath();
+    for (const i of members) {
+      const [px, py] = at(i);
+      g.moveTo(px + r, py);
+      g.arc(px, py, r, 0, 2 * Math.PI);
+    }
+    g.fillStyle = key[0] === "f" ? c : "#fff";
+    g.fill();
+    if (key[0] === "h") {
+      g.strokeStyle = c;
+      g.stroke();
+    }
+  }
 }
 
 function arrow(g, x0, y0, x1, y1, colour, dpr) {

@@ -95,13 +95,34 @@ export function draw2d(g, p, n, b, grid, gridLines, samples, s, freeAspect, mode
   }
   const r = Math.max(2, Math.min(W, H) / 150);
   g.lineWidth = Math.max(1, r / 2.5);
+  // One path per colour and kind (filled: training, hollow: held out), not one per
+  // point: a thousand fills and strokes a frame were most of this canvas's raster.
+  const groups = new Map();
   let drawn = 0;
   for (let i = 0; i < n; i++) {
     const px = p[2 * i];
     const py = p[2 * i + 1];
     if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
-    drawDot(g, X(px), Y(py), r, s.colour(i), s.train[i] === 1);
+    const key = `${s.train[i] === 1 ? "f" : "h"}${s.colour(i)}`;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
     drawn++;
+  }
+  for (const [key, members] of groups) {
+    const filled = key[0] === "f";
+    const colour = key.slice(1);
+    g.beginPath();
+    for (const i of members) {
+      const x = X(p[2 * i]);
+      const y = Y(p[2 * i + 1]);
+      g.moveTo(x + r, y);
+      g.arc(x, y, r, 0, 2 * Math.PI);
+    }
+    g.fillStyle = filled ? colour : "#fff";
+    g.strokeStyle = filled ? "#fff" : colour;
+    g.fill();
+    g.stroke();
   }
   if (s.selected >= 0 && s.selected < n) {
     g.beginPath();
