@@ -389,7 +389,7 @@ Written by \`scripts/bench\` on ${date.toISOString().slice(0, 10)} (${date.toISO
 - In-page: \`index.html\` as a user first sees it (circles, ${live.rows} points, layers ${live.sizes.join("-")}, tanh,
   batch 10), every view panel opened (${live.views.map((v) => `"${v}"`).join(", ")}) besides the decision and per-unit heatmaps,
   the diagram and the curves, then Play at full speed (while training, the page redraws the heatmaps, the diagram and
-  the views at most 30 times a second, the counters every frame). After a ${WARM} s warm-up, ${RUNS} windows of ${SECONDS} s: frames per second
+  the views and the text beside them, status, counters and timeline, at most 30 times a second). After a ${WARM} s warm-up, ${RUNS} windows of ${SECONDS} s: frames per second
   counted with \`requestAnimationFrame\` in the page, epochs per second from the page's Lab (the mirror of the training
   worker's). Runs: ${live.runs.map((r) => `${r.epochs.toFixed(0)} epochs/s at ${r.fps.toFixed(1)} frames/s`).join("; ")}.
   The representation and filter views draw only while on screen, and at the page's top they are not; a second
