@@ -5,6 +5,7 @@
 import { f32, u32, u8, rgba, classColour } from "../engine.js";
 import { fitCanvas } from "../plane.js";
 import { node as el, watchSight } from "./parts.js";
+import { drawDots } from "./representation-paint.js";
 
 /** Milliseconds between recomputations while training. */
 const REFRESH_MS = 66;
@@ -301,37 +302,14 @@ function paintLines(ctx) {
 /** The filters view's copy of the data's dots, and what it was painted for. */
 const dots = { canvas: document.createElement("canvas"), lab: null, key: "" };
 
-/** Paints the data's dots, faint (training filled, held-out hollow), on a clear canvas:
- * one path per colour and kind. */
+/** Paints the data's dots, faint, on a clear canvas. */
 function paintDots(canvas, W, H, n, at, colour, train, dpr) {
   canvas.width = W;
   canvas.height = H;
   const g = canvas.getContext("2d");
-  const r = Math.max(1.5, Math.min(W, H) / 200);
-  const groups = new Map();
-  for (let i = 0; i < n; i++) {
-    const key = `${train[i] ? "f" : "h"}${colour(i)}`;
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-  }
   g.globalAlpha = 0.45;
   g.lineWidth = dpr;
-  for (const [key, members] of groups) {
-    const c = key.slice(1);
-    g.beginPath();
-    for (const i of members) {
-      const [px, py] = at(i);
-      g.moveTo(px + r, py);
-      g.arc(px, py, r, 0, 2 * Math.PI);
-    }
-    g.fillStyle = key[0] === "f" ? c : "#fff";
-    g.fill();
-    if (key[0] === "h") {
-      g.strokeStyle = c;
-      g.stroke();
-    }
-  }
+  drawDots(g, Array.from({ length: n }, (_, i) => i), at, colour, (i) => Boolean(train[i]), Math.max(1.5, Math.min(W, H) / 200), false);
 }
 
 function arrow(g, x0, y0, x1, y1, colour, dpr) {

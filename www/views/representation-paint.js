@@ -50,6 +50,36 @@ export function drawDot(g, x, y, r, colour, filled) {
   g.stroke();
 }
 
+/** Draws dots at `at(i)` for the rows `rows`, training rows filled and held-out ones
+ * hollow in `colour(i)`, one path per colour and kind: a fill and a stroke per dot, a
+ * thousand a frame, were most of a canvas's raster. `ring` outlines the filled dots in
+ * white. */
+export function drawDots(g, rows, at, colour, isTrain, r, ring) {
+  const groups = new Map();
+  for (const i of rows) {
+    const key = `${isTrain(i) ? "f" : "h"}${colour(i)}`;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  }
+  for (const [key, members] of groups) {
+    const filled = key[0] === "f";
+    const c = key.slice(1);
+    g.beginPath();
+    for (const i of members) {
+      const [x, y] = at(i);
+      g.moveTo(x + r, y);
+      g.arc(x, y, r, 0, 2 * Math.PI);
+    }
+    g.fillStyle = filled ? c : "#fff";
+    g.fill();
+    if (!filled || ring) {
+      g.strokeStyle = filled ? "#fff" : c;
+      g.stroke();
+    }
+  }
+}
+
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) < 1e-3 ? "0" : Number(v.toPrecision(2)).toString());
 
 
@@ -95,35 +125,11 @@ export function draw2d(g, p, n, b, grid, gridLines, samples, s, freeAspect, mode
   }
   const r = Math.max(2, Math.min(W, H) / 150);
   g.lineWidth = Math.max(1, r / 2.5);
-  // One path per colour and kind (filled: training, hollow: held out), not one per
-  // point: a thousand fills and strokes a frame were most of this canvas's raster.
-  const groups = new Map();
-  let drawn = 0;
+  const shown = [];
   for (let i = 0; i < n; i++) {
-    const px = p[2 * i];
-    const py = p[2 * i + 1];
-    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
-    const key = `${s.train[i] === 1 ? "f" : "h"}${s.colour(i)}`;
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-    drawn++;
+    if (Number.isFinite(p[2 * i]) && Number.isFinite(p[2 * i + 1])) shown.push(i);
   }
-  for (const [key, members] of groups) {
-    const filled = key[0] === "f";
-    const colour = key.slice(1);
-    g.beginPath();
-    for (const i of members) {
-      const x = X(p[2 * i]);
-      const y = Y(p[2 * i + 1]);
-      g.moveTo(x + r, y);
-      g.arc(x, y, r, 0, 2 * Math.PI);
-    }
-    g.fillStyle = filled ? colour : "#fff";
-    g.strokeStyle = filled ? "#fff" : colour;
-    g.fill();
-    g.stroke();
-  }
+  drawDots(g, shown, (i) => [X(p[2 * i]), Y(p[2 * i + 1])], s.colour, (i) => s.train[i] === 1, r, true);
   if (s.selected >= 0 && s.selected < n) {
     g.beginPath();
     g.arc(X(p[2 * s.selected]), Y(p[2 * s.selected + 1]), r * 2.3, 0, 2 * Math.PI);
@@ -160,6 +166,6 @@ export function draw2d(g, p, n, b, grid, gridLines, samples, s, freeAspect, mode
     g.fillText(fmt(y1), -Math.max(2 * dpr, Y(y1)), 0);
     g.restore();
   }
-  return drawn;
+  return shown.length;
 }
 
