@@ -68,7 +68,8 @@ const names = new Map();
 const nameSection = sections.find((s) => s.name === "name");
 if (!nameSection) throw new Error(`${file} has no name section: build it with names (bench/gaps.md)`);
 {
-  let at = leb(nameSection.body)[1] + (leb(nameSection.body)[0]);
+  const [nameLen, nameStart] = leb(nameSection.body);
+  let at = nameStart + nameLen;
   while (at < nameSection.end) {
     const kind = bytes[at];
     const [size, body] = leb(at + 1);
@@ -110,11 +111,11 @@ const code = sections.find((s) => s.id === 10);
   for (let i = 0; i < count; i++) {
     const [size, body] = leb(at);
     const total = body + size - at;
-    const { crate, module } = owner(names.get(imports + i) ?? "unnamed");
+    const name = names.get(imports + i) ?? "unnamed";
+    const { crate, module } = owner(name);
     add(byCrate, crate, total);
     if (module) {
       add(byModule, module, total);
-      const name = names.get(imports + i) ?? "";
       add(byType, /<f64>|<f64,/.test(name) ? "f64 instantiations" : /<f32>|<f32,/.test(name) ? "f32 instantiations" : "not generic over the number type", total);
     }
     at = body + size;

@@ -97,8 +97,9 @@ export class Timeline {
     const s = this.slider;
     // Written only when they change: the same value written again still invalidates the
     // page's style, 30 times a second while training.
-    if (s.max !== String(n)) s.max = String(n);
-    if (s.value !== String(shown < 0 ? n : shown)) s.value = String(shown < 0 ? n : shown);
+    const [max, value] = [String(n), String(shown < 0 ? n : shown)];
+    if (s.max !== max) s.max = max;
+    if (s.value !== value) s.value = value;
     const step = shown < 0 ? lab.steps() : lab.momentStep(shown);
     const epoch = shown < 0 ? lab.epoch() : lab.momentEpoch(shown);
     const valueText = `step ${step}`;
