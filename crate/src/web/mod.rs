@@ -40,12 +40,12 @@ pub fn start() {
     }));
 }
 
-/// Threads a training step may split its big products between: the pool's size in the
-/// threaded module (after `initThreadPool`), 1 in the others.
+/// Threads a training step may split its big products between: the team's in the
+/// threaded module (after `initThreadPool`, as many as the pool's threads), 1 in the others.
 #[wasm_bindgen(js_name = trainingThreads)]
 pub fn training_threads() -> usize {
     #[cfg(feature = "threads")]
-    let threads = rayon::current_num_threads();
+    let threads = crate::engine::number::team::Team::current().threads();
     #[cfg(not(feature = "threads"))]
     let threads = 1;
     threads

@@ -10,5 +10,7 @@ pub mod reduce;
 pub mod row_blocks;
 pub mod scalar;
 pub mod tanh;
+#[cfg(feature = "threads")]
+pub mod team;
 
 pub use scalar::Real;

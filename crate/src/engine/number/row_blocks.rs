@@ -1,22 +1,25 @@
 //! Splitting a product's output rows between threads. With the `threads` feature (the
 //! threaded wasm module, loaded where the page is cross-origin isolated) a product big
-//! enough to pay for waking a second thread is cut into blocks of whole rows of C, one
-//! per thread of rayon's pool; without it, or for small products, it is one call.
+//! enough to pay for a second thread is cut into blocks of whole rows of C, one per
+//! thread of the [`Team`]; without it, or for small products, it is one call.
 //!
 //! Every block starts at a multiple of four rows, so the kernels' four-row blocking,
 //! and with it every output's sequence of multiply-adds, is the same as in one call
 //! over all rows: the threaded products equal the single-threaded ones bit for bit,
 //! whatever the number of threads or the order they run in.
 
-/// Multiply-adds from which a product is split: below it the wake-up of a second
-/// thread costs more than the half of the product it takes.
+#[cfg(feature = "threads")]
+use super::team::Team;
+
+/// Multiply-adds from which a product is split: below it handing half of it to a
+/// second thread costs more than the half saves.
 pub const SPLIT_MIN_MACS: usize = 1 << 20;
 
 /// Calls `f(first, rows, block)` on disjoint blocks of whole rows of `c` (`n` rows of
 /// `row_len` values) that together cover them all: `block` holds rows
 /// `first..first + rows`. A product of `macs` multiply-adds of at least
-/// [`SPLIT_MIN_MACS`] is cut into one block per thread of the pool (with the `threads`
-/// feature); otherwise `f` runs once over all rows.
+/// [`SPLIT_MIN_MACS`] is cut into one block per thread of [`Team::current`] (with the
+/// `threads` feature); otherwise `f` runs once over all rows.
 #[cfg_attr(not(feature = "threads"), allow(unused_variables))]
 pub fn for_row_blocks<T: Send>(
     c: &mut [T],
@@ -27,19 +30,48 @@ pub fn for_row_blocks<T: Send>(
 ) {
     #[cfg(feature = "threads")]
     {
-        use rayon::prelude::*;
-        let threads = rayon::current_num_threads();
+        let team = Team::current();
+        let threads = team.threads();
         if threads > 1 && macs >= SPLIT_MIN_MACS && n >= 8 && row_len > 0 {
             let per = n.div_ceil(threads).next_multiple_of(4);
-            c[..n * row_len]
-                .par_chunks_mut(per * row_len)
-                .enumerate()
-                .for_each(|(b, block)| f(b * per, block.len() / row_len, block));
+            let rows = Rows(c[..n * row_len].as_mut_ptr());
+            team.run(&|b| {
+                let first = b * per;
+                if first < n {
+                    let count = per.min(n - first);
+                    // SAFETY: blocks `b * per..` are disjoint ranges of rows inside
+                    // `c[..n * row_len]`, each handed to exactly one call, and `run`
+                    // returns only when every call is done.
+                    let block = unsafe {
+                        std::slice::from_raw_parts_mut(rows.at(first * row_len), count * row_len)
+                    };
+                    f(first, count, block);
+                }
+            });
             return;
         }
     }
     f(0, n, c);
 }
+
+/// The start of `c`, shared by the blocks that each write their own rows of it.
+#[cfg(feature = "threads")]
+struct Rows<T>(*mut T);
+
+#[cfg(feature = "threads")]
+impl<T> Rows<T> {
+    /// The address `offset` values in. A method, so that a closure captures the whole
+    /// `Rows` (which is `Sync`) rather than its raw pointer field.
+    fn at(&self, offset: usize) -> *mut T {
+        // SAFETY: callers stay inside the slice `Rows` was made from.
+        unsafe { self.0.add(offset) }
+    }
+}
+
+// SAFETY: the blocks given out through a `Rows` are disjoint, and `T: Send` moves each
+// block's values to the thread that writes them.
+#[cfg(feature = "threads")]
+unsafe impl<T: Send> Sync for Rows<T> {}
 
 #[cfg(all(test, feature = "threads"))]
 mod tests {
@@ -52,11 +84,10 @@ mod tests {
     use rand::SeedableRng;
     use std::sync::Mutex;
 
-    fn pool(threads: usize) -> rayon::ThreadPool {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool")
+    fn team(threads: usize) -> Team {
+        Team::start(threads - 1, |serve| {
+            std::thread::spawn(serve);
+        })
     }
 
     fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
@@ -68,7 +99,7 @@ mod tests {
         for (threads, n, blocks) in [(2, 256, 2), (3, 130, 3), (2, 9, 2), (1, 256, 1)] {
             let seen = Mutex::new(Vec::new());
             let mut c = vec![0u32; n * 5];
-            pool(threads).install(|| {
+            team(threads).install(|| {
                 for_row_blocks(&mut c, n, 5, SPLIT_MIN_MACS, |first, rows, block| {
                     assert_eq!(block.len(), rows * 5);
                     block.fill(1 + first as u32);
@@ -90,7 +121,7 @@ mod tests {
         }
         let mut c = vec![0u32; 256 * 5];
         let calls = Mutex::new(0);
-        pool(2).install(|| {
+        team(2).install(|| {
             for_row_blocks(&mut c, 256, 5, SPLIT_MIN_MACS - 1, |_, _, _| {
                 *calls.lock().unwrap() += 1
             })
@@ -119,7 +150,7 @@ mod tests {
             gemm_abt_lanes(&a, &b, &mut want, n, m, k, true);
             for threads in [2, 3] {
                 let mut got = start.clone();
-                pool(threads).install(|| gemm_abt(Kernel::Simd, &a, &b, &mut got, n, m, k, true));
+                team(threads).install(|| gemm_abt(Kernel::Simd, &a, &b, &mut got, n, m, k, true));
                 assert!(got == want, "gemm_abt ({n},{m},{k}) on {threads} threads");
             }
             let (x, bias) = (random(rng, n * k), random(rng, m));
@@ -146,7 +177,7 @@ mod tests {
                 gemm_rows_lanes(strided, &b_rows, &mut want, n, m, k, start);
                 for threads in [2, 3] {
                     let mut got = vec![f32::NAN; n * m];
-                    pool(threads).install(|| {
+                    team(threads).install(|| {
                         gemm_rows(Kernel::Simd, strided, &b_rows, &mut got, n, m, k, start)
                     });
                     assert!(got == want, "gemm_rows ({n},{m},{k}) on {threads} threads");
