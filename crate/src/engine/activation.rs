@@ -149,14 +149,15 @@ impl Activation {
         }
     }
 
-    /// a = f(z) on four lanes, by the method [`Activation::apply_all`] takes when fast.
+    /// a = f(z) on `N` registers of four lanes, by the method [`Activation::apply_all`]
+    /// takes when fast; tanh takes them together ([`Lanes::tanh_n`]).
     #[inline(always)]
-    pub fn apply_lanes<T: Real>(self, z: T::Lanes) -> T::Lanes {
+    pub fn apply_lanes<T: Real, const N: usize>(self, z: [T::Lanes; N]) -> [T::Lanes; N] {
         match self {
-            Activation::Tanh => z.tanh(),
+            Activation::Tanh => T::Lanes::tanh_n(z),
             Activation::Identity => z,
-            Activation::Relu => z.relu(),
-            f => f.apply_each::<T>(z),
+            Activation::Relu => z.map(T::Lanes::relu),
+            f => z.map(|z| f.apply_each::<T>(z)),
         }
     }
 

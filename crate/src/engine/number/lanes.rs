@@ -48,6 +48,12 @@ pub trait Lanes<T: Copy + Default>:
     /// [`super::tanh::rational`], f64 by the exact libm function the inspection views
     /// need.
     fn tanh(self) -> Self;
+    /// [`Lanes::tanh`] of `N` values at once, lane for lane the same: f32 evaluates them
+    /// side by side ([`super::tanh::Each`]), so their latencies overlap.
+    #[inline(always)]
+    fn tanh_n<const N: usize>(v: [Self; N]) -> [Self; N] {
+        v.map(Self::tanh)
+    }
     /// max(0, v) of each lane, 0 for NaN (as ReLU).
     fn relu(self) -> Self;
     /// Each lane of self, or 0 where z <= 0 (ReLU's backward step).
@@ -181,7 +187,7 @@ pub type F32x4 = Four<f32>;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::Lanes;
-    use crate::engine::number::tanh::{rational, CLAMP};
+    use crate::engine::number::tanh::{rational, Each, CLAMP};
     use core::arch::wasm32::*;
     use std::ops::{Add, Div, Mul, Sub};
 
@@ -282,9 +288,22 @@ mod simd {
         }
         #[inline(always)]
         fn tanh(self) -> Self {
+            let [a] = Self::tanh_n([self]);
+            a
+        }
+        #[inline(always)]
+        fn tanh_n<const N: usize>(v: [Self; N]) -> [Self; N] {
             // pmin and pmax are one instruction each and keep a NaN z.
-            let x = f32x4_pmin(f32x4_pmax(self.0, f32x4_splat(-CLAMP)), f32x4_splat(CLAMP));
-            rational(F32x4(x), F32x4::splat, |p, x2, c| c.mul_add(p, x2))
+            let clamp = |v: Self| {
+                F32x4(f32x4_pmin(
+                    f32x4_pmax(v.0, f32x4_splat(-CLAMP)),
+                    f32x4_splat(CLAMP),
+                ))
+            };
+            let madd = |p: Each<Self, N>, x2: Each<Self, N>, c: Each<Self, N>| {
+                Each(std::array::from_fn(|k| c.0[k].mul_add(p.0[k], x2.0[k])))
+            };
+            rational(Each(v.map(clamp)), |c| Each([F32x4::splat(c); N]), madd).0
         }
         #[inline(always)]
         fn relu(self) -> Self {

@@ -2,7 +2,8 @@
 //! (within the 5e-7 the activation tests hold every f32 tanh to), because the libm call is the largest single cost of a narrow tanh
 //! network, and inside the panel step the tanh is still a third of the arithmetic. One
 //! formula serves the scalar reference and the lanes ([`rational`] is generic over the
-//! arithmetic), so the two cannot drift apart. The f64 paths keep libm's exact tanh.
+//! arithmetic), so the two cannot drift apart; [`Each`] runs it over several registers
+//! at once. The f64 paths keep libm's exact tanh.
 
 use std::ops::{Add, Div, Mul};
 
@@ -37,6 +38,37 @@ where
     x * num / madd(den, x2, splat(1.0))
 }
 
+/// `N` values of an arithmetic type taken together, operation by operation: [`rational`]
+/// over `Each` evaluates the registers of a panel's unit side by side, so their
+/// independent Horner chains and divisions overlap instead of each waiting on the one
+/// before. Every lane sees the same operations in the same order as alone.
+#[derive(Clone, Copy, Debug)]
+pub struct Each<V, const N: usize>(pub [V; N]);
+
+impl<V: Copy + Add<Output = V>, const N: usize> Add for Each<V, N> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Each(std::array::from_fn(|k| self.0[k] + o.0[k]))
+    }
+}
+
+impl<V: Copy + Mul<Output = V>, const N: usize> Mul for Each<V, N> {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Each(std::array::from_fn(|k| self.0[k] * o.0[k]))
+    }
+}
+
+impl<V: Copy + Div<Output = V>, const N: usize> Div for Each<V, N> {
+    type Output = Self;
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        Each(std::array::from_fn(|k| self.0[k] / o.0[k]))
+    }
+}
+
 /// The scalar reference: tanh z by [`rational`], z clamped first.
 #[inline]
 pub fn tanh_rational(z: f32) -> f32 {
@@ -68,5 +100,14 @@ mod tests {
             assert!((tanh_rational(big) - big.signum()).abs() <= 5e-7, "{big}");
         }
         assert!(tanh_rational(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn the_rational_over_several_values_at_once_is_the_rational_of_each_bit_for_bit() {
+        let x: [f32; 3] = [-0.731, 1e-3, 5.25];
+        let together = rational(Each(x), |c| Each([c; 3]), |p, x2, c| p * x2 + c);
+        for (got, &x) in together.0.iter().zip(&x) {
+            assert_eq!(got.to_bits(), tanh_rational(x).to_bits(), "{x}");
+        }
     }
 }

@@ -195,7 +195,7 @@ fn gather<T: Real>(src: &[T], width: usize, panel: &[usize], lanes: usize, dst: 
 
 /// z = W a_prev + b and a = f(z) along the lanes, f applied in registers and the lanes
 /// past the first `used` of a set to 0. w: (units, fan_in); a_prev: (fan_in, 4 NV);
-/// z, a: (units, 4 NV).
+/// z, a: (units, 4 NV). Two units at a time ([`forward_units`]), the odd one alone.
 #[inline(always)]
 fn forward<T: Real, const NV: usize>(
     (w, b, f): (&[T], &[T], Activation),
@@ -204,20 +204,48 @@ fn forward<T: Real, const NV: usize>(
     z: &mut [T],
     a: &mut [T],
 ) {
-    let lanes = 4 * NV;
-    let fan_in = a_prev.len() / lanes;
-    let units = z.chunks_exact_mut(lanes).zip(a.chunks_exact_mut(lanes));
-    for (((zj, aj), wj), &bj) in units.zip(w.chunks_exact(fan_in)).zip(b) {
-        let mut acc = [T::Lanes::splat(bj); NV];
-        for (&wji, ai) in wj.iter().zip(a_prev.chunks_exact(lanes)) {
-            let s = T::Lanes::splat(wji);
-            for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = acc.mul_add(s, T::Lanes::load(&ai[4 * v..]));
+    let (lanes, fan_in) = (4 * NV, a_prev.len() / (4 * NV));
+    let (w2, b2) = (w.chunks_exact(2 * fan_in), b.chunks_exact(2));
+    let (mut z2, mut a2) = (z.chunks_exact_mut(2 * lanes), a.chunks_exact_mut(2 * lanes));
+    for (((w, b), z), a) in w2.clone().zip(b2.clone()).zip(&mut z2).zip(&mut a2) {
+        forward_units::<T, NV, 2>((w, b, f), a_prev, used, z, a);
+    }
+    let (z, a) = (z2.into_remainder(), a2.into_remainder());
+    if !z.is_empty() {
+        forward_units::<T, NV, 1>((w2.remainder(), b2.remainder(), f), a_prev, used, z, a);
+    }
+}
+
+/// [`forward`] for `U` units together: each input's registers are loaded once for all of
+/// them, and their sums of products are `U` independent chains that overlap, where one
+/// unit's chain would wait on each multiply-add in turn. Every z sums its products in the
+/// same order as alone.
+#[inline(always)]
+fn forward_units<T: Real, const NV: usize, const U: usize>(
+    (w, b, f): (&[T], &[T], Activation),
+    a_prev: &[T],
+    used: usize,
+    z: &mut [T],
+    a: &mut [T],
+) {
+    let (lanes, fan_in) = (4 * NV, a_prev.len() / (4 * NV));
+    let w: [&[T]; U] = std::array::from_fn(|u| &w[u * fan_in..][..fan_in]);
+    let mut acc: [[T::Lanes; NV]; U] = std::array::from_fn(|u| [T::Lanes::splat(b[u]); NV]);
+    for (i, ai) in a_prev.chunks_exact(lanes).enumerate() {
+        let x: [T::Lanes; NV] = std::array::from_fn(|v| T::Lanes::load(&ai[4 * v..]));
+        for (acc, wu) in acc.iter_mut().zip(w) {
+            let s = T::Lanes::splat(wu[i]);
+            for (acc, &x) in acc.iter_mut().zip(&x) {
+                *acc = acc.mul_add(s, x);
             }
         }
-        for (v, &acc) in acc.iter().enumerate() {
+    }
+    let units = z.chunks_exact_mut(lanes).zip(a.chunks_exact_mut(lanes));
+    for ((zj, aj), acc) in units.zip(acc) {
+        for (v, acc) in acc.iter().enumerate() {
             acc.store(&mut zj[4 * v..]);
-            let av = f.apply_lanes::<T>(acc);
+        }
+        for (v, av) in f.apply_lanes::<T, NV>(acc).into_iter().enumerate() {
             let av = if used < 4 * v + 4 {
                 av.keep_first(used.saturating_sub(4 * v))
             } else {
@@ -287,17 +315,43 @@ fn backward<T: Real, const NV: usize>(
     }
     if let Some(da_prev) = da_prev {
         let w = flat(&layer.w);
-        for (i, dai) in da_prev.chunks_exact_mut(lanes).enumerate() {
-            let mut acc = [T::Lanes::splat(T::zero()); NV];
-            for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {
-                let s = T::Lanes::splat(wj[i]);
-                for (v, acc) in acc.iter_mut().enumerate() {
-                    *acc = acc.mul_add(s, T::Lanes::load(&dj[4 * v..]));
-                }
+        let mut da2 = da_prev.chunks_exact_mut(2 * lanes);
+        for (pair, da) in (&mut da2).enumerate() {
+            back_inputs::<T, NV, 2>(w, delta, 2 * pair, da);
+        }
+        let da = da2.into_remainder();
+        if !da.is_empty() {
+            back_inputs::<T, NV, 1>(w, delta, fan_in - 1, da);
+        }
+    }
+}
+
+/// BP2's first half for the `U` inputs from `first`: da_prev[i] = sum over j of
+/// W[j][i] delta[j], each unit's delta registers loaded once for all of them and the `U`
+/// sums independent chains that overlap (as in [`forward_units`]), each summed in the
+/// same order as alone. w: (units, fan_in); delta: (units, 4 NV); da: (U, 4 NV).
+#[inline(always)]
+fn back_inputs<T: Real, const NV: usize, const U: usize>(
+    w: &[T],
+    delta: &[T],
+    first: usize,
+    da: &mut [T],
+) {
+    let lanes = 4 * NV;
+    let fan_in = w.len() / (delta.len() / lanes);
+    let mut acc = [[T::Lanes::splat(T::zero()); NV]; U];
+    for (dj, wj) in delta.chunks_exact(lanes).zip(w.chunks_exact(fan_in)) {
+        let d: [T::Lanes; NV] = std::array::from_fn(|v| T::Lanes::load(&dj[4 * v..]));
+        for (acc, &wji) in acc.iter_mut().zip(&wj[first..first + U]) {
+            let s = T::Lanes::splat(wji);
+            for (acc, &d) in acc.iter_mut().zip(&d) {
+                *acc = acc.mul_add(s, d);
             }
-            for (v, acc) in acc.iter().enumerate() {
-                acc.store(&mut dai[4 * v..]);
-            }
+        }
+    }
+    for (dai, acc) in da.chunks_exact_mut(lanes).zip(acc) {
+        for (v, acc) in acc.iter().enumerate() {
+            acc.store(&mut dai[4 * v..]);
         }
     }
 }
