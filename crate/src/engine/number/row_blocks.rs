@@ -84,12 +84,6 @@ mod tests {
     use rand::SeedableRng;
     use std::sync::Mutex;
 
-    fn team(threads: usize) -> Team {
-        Team::start(threads - 1, |serve| {
-            std::thread::spawn(serve);
-        })
-    }
-
     fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
         (0..len).map(|_| standard_normal(rng) as f32).collect()
     }
@@ -99,7 +93,7 @@ mod tests {
         for (threads, n, blocks) in [(2, 256, 2), (3, 130, 3), (2, 9, 2), (1, 256, 1)] {
             let seen = Mutex::new(Vec::new());
             let mut c = vec![0u32; n * 5];
-            team(threads).install(|| {
+            Team::on_std_threads(threads).install(|| {
                 for_row_blocks(&mut c, n, 5, SPLIT_MIN_MACS, |first, rows, block| {
                     assert_eq!(block.len(), rows * 5);
                     block.fill(1 + first as u32);
@@ -121,7 +115,7 @@ mod tests {
         }
         let mut c = vec![0u32; 256 * 5];
         let calls = Mutex::new(0);
-        team(2).install(|| {
+        Team::on_std_threads(2).install(|| {
             for_row_blocks(&mut c, 256, 5, SPLIT_MIN_MACS - 1, |_, _, _| {
                 *calls.lock().unwrap() += 1
             })
@@ -150,7 +144,8 @@ mod tests {
             gemm_abt_lanes(&a, &b, &mut want, n, m, k, true);
             for threads in [2, 3] {
                 let mut got = start.clone();
-                team(threads).install(|| gemm_abt(Kernel::Simd, &a, &b, &mut got, n, m, k, true));
+                Team::on_std_threads(threads)
+                    .install(|| gemm_abt(Kernel::Simd, &a, &b, &mut got, n, m, k, true));
                 assert!(got == want, "gemm_abt ({n},{m},{k}) on {threads} threads");
             }
             let (x, bias) = (random(rng, n * k), random(rng, m));
@@ -177,7 +172,7 @@ mod tests {
                 gemm_rows_lanes(strided, &b_rows, &mut want, n, m, k, start);
                 for threads in [2, 3] {
                     let mut got = vec![f32::NAN; n * m];
-                    team(threads).install(|| {
+                    Team::on_std_threads(threads).install(|| {
                         gemm_rows(Kernel::Simd, strided, &b_rows, &mut got, n, m, k, start)
                     });
                     assert!(got == want, "gemm_rows ({n},{m},{k}) on {threads} threads");

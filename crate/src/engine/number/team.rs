@@ -148,6 +148,14 @@ impl Team {
         f()
     }
 
+    /// A team of `threads` on plain std threads, for the native tests of what runs on it.
+    #[cfg(test)]
+    pub fn on_std_threads(threads: usize) -> Team {
+        Team::start(threads - 1, |serve| {
+            std::thread::spawn(serve);
+        })
+    }
+
     /// Threads a job runs on: the caller and the helpers.
     pub fn threads(&self) -> usize {
         self.helpers + 1
@@ -192,16 +200,10 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    fn team(threads: usize) -> Team {
-        Team::start(threads - 1, |serve| {
-            std::thread::spawn(serve);
-        })
-    }
-
     #[test]
     fn every_block_runs_once_per_job_on_as_many_threads() {
         for threads in [1, 2, 3] {
-            let team = team(threads);
+            let team = Team::on_std_threads(threads);
             for _ in 0..200 {
                 let seen = Mutex::new(Vec::new());
                 team.run(&|b| seen.lock().unwrap().push((b, std::thread::current().id())));
@@ -225,7 +227,7 @@ mod tests {
 
     #[test]
     fn helpers_that_slept_wake_for_the_next_job() {
-        let team = team(2);
+        let team = Team::on_std_threads(2);
         let count = AtomicUsize::new(0);
         for _ in 0..3 {
             team.run(&|_| {
@@ -240,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_second_caller_runs_its_job_alone_meanwhile() {
-        let team = team(2);
+        let team = Team::on_std_threads(2);
         let inner = Mutex::new(Vec::new());
         team.run(&|b| {
             if b == 0 {
