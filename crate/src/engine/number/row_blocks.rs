@@ -30,10 +30,10 @@ pub fn for_row_blocks<T: Send>(
 ) {
     #[cfg(feature = "threads")]
     {
-        let team = Team::current();
-        let threads = team.threads();
-        if threads > 1 && macs >= SPLIT_MIN_MACS && n >= 8 && row_len > 0 {
-            let per = n.div_ceil(threads).next_multiple_of(4);
+        // The size first: most products are small, and they need not look up the team.
+        let team = (macs >= SPLIT_MIN_MACS && n >= 8 && row_len > 0).then(Team::current);
+        if let Some(team) = team.filter(|t| t.threads() > 1) {
+            let per = n.div_ceil(team.threads()).next_multiple_of(4);
             let rows = Rows(c[..n * row_len].as_mut_ptr());
             team.run(&|b| {
                 let first = b * per;
